@@ -1,0 +1,1 @@
+"""Tamasuk: city-led prevention and social cohesion."""
