@@ -1,0 +1,112 @@
+"""The one place that answers "may this user do X to this object".
+
+Views, API handlers, exports and queries all ask here; nothing else checks roles.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from .models import Area, City, Membership, Role, Visibility
+
+LEVELS = [v.value for v in Visibility]  # narrowest first
+
+CITY_TEAM = {Role.ADMIN, Role.COORDINATOR, Role.ANALYST, Role.AUDITOR}
+
+
+class Action(StrEnum):
+    VIEW_CITY = "view_city"              # city home, area pages, areas in the API
+    MANAGE_MEMBERSHIPS = "manage_memberships"
+    VIEW_AUDIT = "view_audit"
+    EDIT_AREAS = "edit_areas"            # import areas, edit boundaries
+    EDIT_CITY_DATA = "edit_city_data"    # coordinators' everyday writes
+    RUN_ANALYSIS = "run_analysis"
+    EXPORT = "export"
+
+
+# What each role may do in its own city. Auditors read everything and write nothing.
+ROLE_ACTIONS: dict[str, set[Action]] = {
+    Role.ADMIN: set(Action),
+    Role.COORDINATOR: {Action.VIEW_CITY, Action.EDIT_AREAS, Action.EDIT_CITY_DATA, Action.RUN_ANALYSIS,
+                       Action.EXPORT},
+    Role.ANALYST: {Action.VIEW_CITY, Action.RUN_ANALYSIS, Action.EXPORT},
+    Role.MEMBER: {Action.VIEW_CITY},
+    Role.AUDITOR: {Action.VIEW_CITY, Action.VIEW_AUDIT, Action.EXPORT},
+    Role.NATIONAL: {Action.VIEW_CITY},
+}
+# Reading a city's shared pages as someone from outside it (a national liaison of its country, a peer city).
+OUTSIDER_ACTIONS = {Action.VIEW_CITY}
+
+
+def _memberships(user) -> list[Membership]:
+    """Active memberships, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_tamasuk_memberships", None)
+    if cached is None:
+        today = timezone.localdate()
+        cached = [m for m in Membership.objects.filter(user=user).select_related("city") if m.is_active(today)]
+        user._tamasuk_memberships = cached
+    return cached
+
+
+def role_in(user, city: City) -> str | None:
+    """The user's own role in this city (None if they have none, or it has ended)."""
+    for m in _memberships(user):
+        if m.city_id == city.pk:
+            return m.role
+    return None
+
+
+def visible_levels(user, city: City) -> list[str]:
+    """The visibility levels of this city's records that the user may read."""
+    role = role_in(user, city)
+    if role in CITY_TEAM:
+        return LEVELS
+    if role == Role.MEMBER:
+        return LEVELS[1:]
+    memberships = _memberships(user)
+    if any(m.role == Role.NATIONAL and m.city.country == city.country for m in memberships):
+        return LEVELS[2:]
+    if memberships:
+        return LEVELS[3:]
+    return LEVELS[4:]
+
+
+def can(user, action: Action | str, obj) -> bool:
+    city = city_of(obj)
+    if city is None:
+        return False
+    role = role_in(user, city)
+    if role is not None and role != Role.NATIONAL:
+        return Action(action) in ROLE_ACTIONS[role]
+    # Outsiders (national liaisons of the country, peer cities) read the city's shared pages only.
+    if Action(action) in OUTSIDER_ACTIONS and len(visible_levels(user, city)) > 1:
+        return True
+    return False
+
+
+def require(user, action: Action | str, obj) -> None:
+    if not can(user, action, obj):
+        raise PermissionDenied
+
+
+def city_of(obj) -> City | None:
+    if isinstance(obj, City):
+        return obj
+    if isinstance(obj, Area | Membership):
+        return obj.city
+    return getattr(obj, "city", None)
+
+
+def cities_for(user) -> list[City]:
+    """Cities whose pages the user may open: their own first, then the ones shared with them."""
+    own = {m.city_id: m.city for m in _memberships(user) if m.role != Role.NATIONAL}
+    result = list(own.values())
+    countries = {m.city.country for m in _memberships(user) if m.role == Role.NATIONAL}
+    if countries:
+        result += [c for c in City.objects.filter(country__in=countries) if c.pk not in own]
+    return result

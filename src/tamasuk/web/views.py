@@ -1,0 +1,199 @@
+"""Pages. Thin: resolve, ask the permission layer and queries, call services, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tamasuk.api.models import ApiToken
+from tamasuk.api.services import create_token, revoke_token
+from tamasuk.audit.models import AuditEvent
+from tamasuk.audit.services import verify_chain
+from tamasuk.cities import queries, services
+from tamasuk.cities.models import Membership
+from tamasuk.cities.permissions import Action, can, role_in
+
+from .decorators import city_page
+from .forms import AddMemberForm, AuditFilterForm, ChangeMemberForm, TokenForm
+from .maps import COLOUR_CHOICES, city_map
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("web:login")
+    cities = queries.visible_cities(request.user)
+    if len(cities) == 1:
+        return redirect("web:city", cities[0].slug)
+    return render(request, "web/home.html", {"cities": cities})
+
+
+def _nav(request, city) -> dict:
+    """What the city's navigation may show to this user."""
+    return {
+        "city": city,
+        "role": role_in(request.user, city),
+        "may_manage": can(request.user, Action.MANAGE_MEMBERSHIPS, city),
+        "may_audit": can(request.user, Action.VIEW_AUDIT, city),
+    }
+
+
+@login_required
+@city_page(Action.VIEW_CITY)
+def city_home(request, city):
+    levels = queries.levels(city)
+    try:
+        level = int(request.GET.get("level", ""))
+    except ValueError:
+        level = None
+    if level not in levels:
+        level = levels[-1] if levels else 1
+    colour = request.GET.get("colour", "parent")
+    if colour not in COLOUR_CHOICES:
+        colour = "parent"
+    areas = list(queries.areas(request.user, city, level=level))
+    svg = city_map(city, areas, colour=colour)
+    context = {
+        **_nav(request, city),
+        "levels": [(lv, city.level_name(lv)) for lv in levels],
+        "level": level,
+        "colour": colour,
+        "map_svg": svg,
+        "areas": areas,
+        "language": get_language(),
+    }
+    template = "web/_city_map.html" if request.htmx else "web/city.html"
+    return render(request, template, context)
+
+
+@login_required
+@city_page(Action.VIEW_CITY)
+def area_page(request, city, code):
+    area = queries.area(request.user, city, code)
+    children = list(queries.areas(request.user, city).filter(parent=area))
+    siblings = list(queries.areas(request.user, city, level=area.level).filter(parent=area.parent))
+    shown = children or siblings
+    svg = city_map(city, shown if children else siblings, highlight=None if children else area.code,
+                   colour="density", width=480,
+                   title=_("Map of %(area)s") % {"area": area.display_name(get_language())})
+    ancestors = []
+    node = area.parent
+    while node is not None:
+        ancestors.insert(0, node)
+        node = node.parent
+    population_rows = []
+    for sex, bands in (area.population_detail or {}).items():
+        for band, count in bands.items():
+            population_rows.append((sex, band, count))
+    return render(request, "web/area.html", {
+        **_nav(request, city),
+        "area": area,
+        "area_name": area.display_name(get_language()),
+        "ancestors": ancestors,
+        "children": children,
+        "level_name": city.level_name(area.level),
+        "map_svg": svg,
+        "population_rows": population_rows,
+    })
+
+
+@login_required
+@city_page(Action.MANAGE_MEMBERSHIPS)
+def memberships(request, city):
+    form = AddMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership, password = services.add_member(actor=request.user, city=city, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            if password:
+                messages.warning(request, _("Account %(user)s created. Its temporary password, shown only now: %(pw)s")
+                                 % {"user": membership.user.username, "pw": password})
+            messages.success(request, _("%(user)s is now %(role)s.")
+                             % {"user": membership.user.username, "role": membership.get_role_display()})
+            return redirect("web:memberships", city.slug)
+    rows = [(m, ChangeMemberForm(initial={"role": m.role, "ends_on": m.ends_on}, prefix=f"m{m.pk}"))
+            for m in queries.memberships(request.user, city)]
+    return render(request, "web/memberships.html", {**_nav(request, city), "form": form, "rows": rows})
+
+
+@require_POST
+@login_required
+@city_page(Action.MANAGE_MEMBERSHIPS)
+def membership_change(request, city, pk):
+    membership = get_object_or_404(Membership, pk=pk, city=city)
+    if "revoke" in request.POST:
+        try:
+            services.revoke_membership(actor=request.user, membership=membership)
+            messages.success(request, _("Removed %(user)s from the city.") % {"user": membership.user.username})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("web:memberships", city.slug)
+    form = ChangeMemberForm(request.POST, prefix=f"m{pk}")
+    if form.is_valid():
+        try:
+            services.change_membership(actor=request.user, membership=membership, **form.cleaned_data)
+            messages.success(request, _("Saved %(user)s's role.") % {"user": membership.user.username})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("web:memberships", city.slug)
+
+
+@login_required
+@city_page(Action.VIEW_AUDIT)
+def audit(request, city):
+    form = AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.filter(city_id_ref=city.pk)
+    if form.is_valid():
+        if form.cleaned_data["object_type"]:
+            events = events.filter(object_type=form.cleaned_data["object_type"])
+        if form.cleaned_data["object_id"]:
+            events = events.filter(object_id=form.cleaned_data["object_id"])
+    page = Paginator(events.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    return render(request, "web/audit.html", {
+        **_nav(request, city), "form": form, "page": page, "chain": verify_chain(),
+        "object_types": AuditEvent.objects.filter(city_id_ref=city.pk).values_list("object_type", flat=True)
+        .distinct().order_by("object_type"),
+    })
+
+
+@login_required
+def tokens(request):
+    form = TokenForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        _token, new_secret = create_token(actor=request.user, name=form.cleaned_data["name"])
+        form = TokenForm()
+    return render(request, "web/tokens.html", {
+        "form": form, "new_secret": new_secret, "tokens": ApiToken.objects.filter(user=request.user),
+    })
+
+
+@require_POST
+@login_required
+def token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)  # only your own tokens
+    revoke_token(actor=request.user, token=token)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("web:tokens")

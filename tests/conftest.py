@@ -1,0 +1,216 @@
+"""Shared fixtures: users of every role, fresh databases for multi-process tests, and the PostgreSQL gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "reference"
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://"))
+REQUIRE_POSTGRES = os.environ.get("TAMASUK_REQUIRE_POSTGRES") == "1"
+
+# The roles every page and endpoint is checked for. Usernames double as role names in the tests.
+ROLES = ["anonymous", "outsider", "admin", "coordinator", "member", "analyst", "auditor", "auditor_expired",
+         "national", "national_other", "peer"]
+
+
+def _postgres_reachable() -> str | None:
+    url = urlparse(DATABASE_URL)
+    try:
+        with socket.create_connection((url.hostname or "127.0.0.1", url.port or 5432), timeout=3):
+            return None
+    except OSError as exc:
+        return f"PostgreSQL at {url.hostname}:{url.port or 5432} is unreachable ({exc})"
+
+
+def pytest_configure(config):
+    if ON_POSTGRES and (problem := _postgres_reachable()):
+        if REQUIRE_POSTGRES:
+            pytest.exit(f"{problem}, and TAMASUK_REQUIRE_POSTGRES=1 says it must be there", returncode=1)
+        config._tamasuk_skip_db = problem  # type: ignore[attr-defined]
+
+
+def pytest_collection_modifyitems(config, items):
+    problem = getattr(config, "_tamasuk_skip_db", None)
+    if problem:
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason=problem))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """One demo city and users of every role, loaded once; each test runs in a rolled-back transaction."""
+    with django_db_blocker.unblock():
+        _load_roles()
+
+
+def _load_roles():
+    from django.contrib.auth import get_user_model
+
+    from tamasuk.cities import demo, services
+    from tamasuk.cities.models import Role
+
+    mombasa = demo.load()
+    User = get_user_model()
+    saida = services.create_city(actor="test", name="Saida", slug="saida", country="LBN", languages=["ar", "en"])
+    kisumu = services.create_city(actor="test", name="Kisumu", slug="kisumu", country="KEN", languages=["en"])
+    for username, city, role, ends_on in [
+        ("peer", saida, Role.ADMIN, None),
+        ("national_other", saida, Role.NATIONAL, None),
+        ("auditor_expired", mombasa, Role.AUDITOR, dt.date.today() - dt.timedelta(days=1)),
+    ]:
+        user, _ = services.create_user(actor="test", username=username, password="test-pass-123", city=city)
+        services.grant_membership(actor="test", city=city, user=user, role=role, ends_on=ends_on)
+    services.create_user(actor="test", username="outsider", password="test-pass-123")
+    assert kisumu.pk and User.objects.filter(username="admin").exists()
+
+
+@pytest.fixture
+def city(db):
+    from tamasuk.cities.models import City
+
+    return City.objects.get(slug="mombasa")
+
+
+@pytest.fixture
+def users(db):
+    from django.contrib.auth import get_user_model
+
+    return {u.username: u for u in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def client_for(db, client):
+    """client_for(role) → a test client signed in as that role (anonymous: not signed in)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    def make(role: str) -> Client:
+        c = Client()
+        if role != "anonymous":
+            c.force_login(get_user_model().objects.get(username=role))
+        return c
+
+    return make
+
+
+# ---- fresh databases for tests that need several real processes (servers, concurrent writers) ----
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FreshDatabase:
+    """A new, migrated database of the engine under test, outside the test transaction, dropped afterwards."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.name = f"tamasuk_t_{uuid.uuid4().hex[:10]}"
+        if ON_POSTGRES:
+            base = urlparse(DATABASE_URL)
+            self.url = base._replace(path=f"/{self.name}").geturl()
+            self._admin("CREATE DATABASE " + self.name)
+        else:
+            self.url = f"sqlite:///{tmp / 'db.sqlite3'}"
+        self.env = {**os.environ, "DATABASE_URL": self.url, "HTTPS": "false", "TAMASUK_VAR_DIR": str(tmp),
+                    "PYTHONUNBUFFERED": "1"}
+        self.tamasuk("migrate", "--noinput", "-v", "0")
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def tamasuk(self, *args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "tamasuk", *args], env=self.env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=timeout, check=True)
+
+    def drop(self) -> None:
+        if ON_POSTGRES:
+            self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+@pytest.fixture
+def fresh_database(tmp_path):
+    db = FreshDatabase(tmp_path)
+    yield db
+    db.drop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The real `tamasuk serve --init` on a fresh database, as `make run` starts it."""
+    db = FreshDatabase(tmp_path_factory.mktemp("server"))
+    port = _free_port()
+    log = open(db.tmp / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([sys.executable, "-m", "tamasuk", "serve", "--init", "--port", str(port)],
+                            env=db.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited:\n" + (db.tmp / "server.log").read_text())
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        raise RuntimeError("server did not start:\n" + (db.tmp / "server.log").read_text())
+    yield {"url": url, "log": db.tmp / "server.log"}
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+    db.drop()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is required in CI (make test installs it as root)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+            "--no-first-run", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def page_in(browser):
+    """page_in(locale) → a new page whose browser says it speaks that language."""
+    contexts = []
+
+    def make(locale: str = "en-GB"):
+        ctx = browser.new_context(locale=locale, extra_http_headers={"Accept-Language": locale})
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()

@@ -1,0 +1,118 @@
+"""Every page and API route, for every role: the expected outcome is declared here and checked.
+
+Adding a URL without declaring it here fails `test_every_url_is_declared`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from conftest import ROLES
+
+LOGIN = "login"  # a redirect to the sign-in page
+CITY_TEAM = {"admin": 200, "coordinator": 200, "member": 200, "analyst": 200, "auditor": 200}
+READERS = {**CITY_TEAM, "national": 200, "national_other": 200, "peer": 200}
+
+
+def everyone(code, **overrides):
+    return {role: overrides.get(role, code) for role in ROLES}
+
+
+def web(readers: dict, default=403):
+    """Pages behind sign-in: anonymous is sent to sign in, the rest get `readers` or `default`."""
+    return {role: LOGIN if role == "anonymous" else readers.get(role, default) for role in ROLES}
+
+
+def api(readers: dict, default=403):
+    return {role: 401 if role == "anonymous" else readers.get(role, default) for role in ROLES}
+
+
+SIGNED_IN_HOME = {"outsider": 200, "admin": 302, "coordinator": 302, "member": 302, "analyst": 302,
+                  "auditor": 302, "auditor_expired": 200, "national": 200, "national_other": 302, "peer": 302}
+
+# name → (method, kwargs builder, expected per role). kwargs builders get the fixtures dict.
+MATRIX = {
+    "web:home": ("get", {}, {**web(SIGNED_IN_HOME)}),
+    "web:healthz": ("get", {}, everyone(200)),
+    "web:login": ("get", {}, everyone(302, anonymous=200)),
+    "web:logout": ("post", {}, everyone(302)),
+    "set_language": ("post", {}, everyone(302)),
+    "web:tokens": ("get", {}, web({}, default=200)),
+    "web:token_revoke": ("post", {"pk": "admin_token"}, web({"admin": 302}, default=404)),
+    "web:city": ("get", {"slug": "mombasa"}, web(READERS)),
+    "web:area": ("get", {"slug": "mombasa", "code": "KE001003"}, web(READERS)),
+    "web:memberships": ("get", {"slug": "mombasa"}, web({"admin": 200})),
+    "web:membership_change": ("post", {"slug": "mombasa", "pk": "member_membership"}, web({"admin": 302})),
+    "web:audit": ("get", {"slug": "mombasa"}, web({"admin": 200, "auditor": 200})),
+    "api-1:me": ("get", {}, api({}, default=200)),
+    "api-1:list_cities": ("get", {}, api({}, default=200)),
+    "api-1:get_city": ("get", {"slug": "mombasa"}, api(READERS)),
+    "api-1:list_areas": ("get", {"slug": "mombasa"}, api(READERS)),
+    "api-1:get_area": ("get", {"slug": "mombasa", "code": "KE00100301"}, api(READERS)),
+    # ninja's mount point: it only anchors reverse(); nothing is served there.
+    "api-1:api-root": ("get", {}, everyone(404)),
+    # The API's description is public, like any published interface.
+    "api-1:openapi-json": ("get", {}, everyone(200)),
+    "api-1:openapi-view": ("get", {}, everyone(200)),
+}
+
+
+def _names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _names(pattern, ns)
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"URL pattern {pattern.pattern} has no name: name it and declare it"
+            names.add(namespace + pattern.name)
+    return names
+
+
+def test_every_url_is_declared():
+    declared, actual = set(MATRIX), _names(get_resolver())
+    assert actual - declared == set(), f"undeclared URLs: add them to MATRIX: {sorted(actual - declared)}"
+    assert declared - actual == set(), f"MATRIX names URLs that no longer exist: {sorted(declared - actual)}"
+
+
+@pytest.fixture
+def refs(db, users, city):
+    from tamasuk.api.services import create_token
+    from tamasuk.cities.models import Membership
+
+    token, _ = create_token(actor=users["admin"], name="matrix")
+    return {"admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access(name, role, refs, client_for):
+    from django.urls import reverse
+
+    method, kwargs, expected = MATRIX[name]
+    url = reverse(name, kwargs={k: refs.get(v, v) for k, v in kwargs.items()})
+    response = getattr(client_for(role), method)(url)
+    want = expected[role]
+    if want == LOGIN:
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], (
+            f"{role} on {name}: expected a redirect to sign in, got {response.status_code}")
+    else:
+        assert response.status_code == want, f"{role} on {name}: expected {want}, got {response.status_code}"
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MATRIX if n.startswith("api-1:")))
+def test_api_token_gets_the_same_answers_as_a_session(name, refs, users):
+    """A personal token reads exactly what its owner's session may read."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from tamasuk.api.services import create_token
+
+    method, kwargs, expected = MATRIX[name]
+    url = reverse(name, kwargs={k: refs.get(v, v) for k, v in kwargs.items()})
+    for role in ["coordinator", "peer", "outsider", "auditor_expired"]:
+        _, secret = create_token(actor=users[role], name="t")
+        response = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {secret}")
+        assert response.status_code == expected[role], f"{role} with a token on {name}"
+    assert Client().get(url, HTTP_AUTHORIZATION="Bearer tmk_not-a-real-token").status_code == expected["anonymous"]
