@@ -585,17 +585,24 @@ def choropleth(
         body.append(element)
     body.append("</g>")
 
+    highlighted = [d for area, d in zip(areas, paths, strict=True) if area.highlighted]
+    if highlighted:
+        body.append('<g class="highlight" fill="none" stroke-linejoin="round" pointer-events="none">')
+        for d in highlighted:
+            body.append(f'<path d="{d}" stroke="#fff" stroke-width="5"/><path d="{d}" stroke="#111" stroke-width="2.5"/>')
+        body.append("</g>")
+
     if label_areas and areas:
         size = font * 0.75
         placed: list[tuple[float, float, float, float]] = []
         chosen: dict[int, str] = {}
-        # Largest areas first; a label that would overlap one already placed is left out (the
-        # area's title still names it).
+        # Drawn over the highlight so no outline crosses a name. Largest areas first; a label that
+        # would overlap one already placed is left out (the area's title still names it).
         order = sorted(range(len(areas)), key=lambda i: -label_parts[i].area)
         for i in order:
             label = areas[i].label
             part = label_parts[i]
-            tw = _text_width(label, size) * 0.9
+            tw = _text_width(label, size)
             if not label or part.area < tw * size * 1.5:
                 continue
             p = part.representative_point()
@@ -612,13 +619,6 @@ def choropleth(
                 f'aria-hidden="true"><g fill="#fff" stroke="#fff" stroke-width="3" stroke-linejoin="round">'
                 + "".join(texts) + f'</g><g fill="{TEXT_FILL}">' + "".join(texts) + "</g></g>"
             )
-
-    highlighted = [d for area, d in zip(areas, paths, strict=True) if area.highlighted]
-    if highlighted:
-        body.append('<g class="highlight" fill="none" stroke-linejoin="round" pointer-events="none">')
-        for d in highlighted:
-            body.append(f'<path d="{d}" stroke="#fff" stroke-width="5"/><path d="{d}" stroke="#111" stroke-width="2.5"/>')
-        body.append("</g>")
 
     legend_svg, legend_h = _legend(
         legend_items, legend_title, MARGIN, frame_h, width - 2 * MARGIN, font, rtl
