@@ -88,9 +88,12 @@ def verify_chain(*, batch: int = 2000, progress=None) -> ChainStatus:
         if progress:
             progress(count)
     head = AuditHead.objects.filter(id=1).first()
-    if head is not None and head.seq != count:
+    if head is not None and head.seq > count:
         return ChainStatus(False, count, expected_prev, count + 1,
                            f"the chain ends at #{count} but its recorded head is #{head.seq}: events were removed")
+    if head is not None and head.seq < count:
+        return ChainStatus(False, count, expected_prev, head.seq + 1,
+                           f"events after #{head.seq}, the recorded head, were added behind the application's back")
     if head is not None and head.seq and head.hash != expected_prev:
         return ChainStatus(False, count, expected_prev, head.seq, "the recorded head hash does not match the last event")
     return ChainStatus(True, count, expected_prev)

@@ -87,7 +87,8 @@ def demo_geojson(seed: int = 7) -> dict:
     for (code, name, _seed), cell in zip(SUB_COUNTIES, sub_cells, strict=True):
         ward_cells = _cells(_random_points(rng, cell, WARDS_PER_SUB_COUNTY), cell)
         features.append({"type": "Feature", "geometry": mapping(cell),
-                         "properties": {"code": code, "name": name, "parent": None}})
+                         "properties": {"code": code, "name": name, "parent": None,
+                                                "name_ar": _arabic(name)}})
         for i, ward in enumerate(ward_cells, start=1):
             features.append({"type": "Feature", "geometry": mapping(ward), "properties": {
                 "code": f"{code}{i:02d}", "name": f"{name} Ward {i}", "parent": code,
