@@ -50,7 +50,9 @@ def naive_runs(X: np.ndarray, spec: IndexSpec, assumptions: Assumptions, runs: i
     nonroot = [c for c in spec.codes if c != spec.root]
     ranks = np.empty((runs, X.shape[0]))
     for r in range(runs):
-        weights = {c: spec.by_code[c].weight * (1 + assumptions.weights * (2 * rng.random() - 1)) for c in nonroot}
+        weights = {
+            c: spec.by_code[c].weight * (1 + assumptions.weights * (2 * rng.random() - 1)) for c in nonroot
+        }
         norm = assumptions.normalisations[rng.integers(len(assumptions.normalisations))]
         agg = assumptions.aggregations[rng.integers(len(assumptions.aggregations))]
         dropped = ind[rng.integers(len(ind))]
@@ -93,7 +95,10 @@ def main() -> None:
     X = make_data(args.areas, args.indicators)
     options = IndexOptions(impute="mean", treat=True)
     assumptions = Assumptions(
-        weights=0.25, normalisations=("minmax", "rank"), aggregations=("arithmetic", "geometric"), leave_one_out=True
+        weights=0.25,
+        normalisations=("minmax", "rank"),
+        aggregations=("arithmetic", "geometric"),
+        leave_one_out=True,
     )
 
     t = time.perf_counter()
@@ -116,8 +121,10 @@ def main() -> None:
     width = mc.rank_high - mc.rank_low
     print(f"index benchmark: {args.areas} areas × {args.indicators} indicators, {args.runs} Monte Carlo runs")
     print(f"  compute() once (impute, treat, normalise, aggregate, contributions): {t_compute:.3f} s")
-    print(f"  uncertainty(): best {best:.3f} s of {args.repeat} (all: {', '.join(f'{x:.3f}' for x in times)})"
-          f"  target < 2 s: {'met' if best < 2 else 'MISSED'}")
+    print(
+        f"  uncertainty(): best {best:.3f} s of {args.repeat} (all: {', '.join(f'{x:.3f}' for x in times)})"
+        f"  target < 2 s: {'met' if best < 2 else 'MISSED'}"
+    )
     print(f"  naive peer (one run at a time, {args.peer_runs} runs timed, extrapolated): {t_peer:.2f} s")
     print(f"  speed-up vs peer: {t_peer / best:.1f}×")
     print(f"  median 5–95 % rank-interval width: {np.median(width):.0f} ranks")

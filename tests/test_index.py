@@ -38,14 +38,16 @@ def flat_spec(weights=(1.0, 3.0), directions=None) -> IndexSpec:
 
 def tree_spec() -> IndexSpec:
     """I ← {T1 (w 2) ← {a (w 1), b (w 3)},  T2 (w 1) ← {c (w 1)}}."""
-    return IndexSpec((
-        Node("a", 1, "T1", 1.0),
-        Node("b", 1, "T1", 3.0),
-        Node("c", 1, "T2", 1.0),
-        Node("T1", 2, "I", 2.0),
-        Node("T2", 2, "I", 1.0),
-        Node("I", 3, None),
-    ))
+    return IndexSpec(
+        (
+            Node("a", 1, "T1", 1.0),
+            Node("b", 1, "T1", 3.0),
+            Node("c", 1, "T2", 1.0),
+            Node("T1", 2, "I", 2.0),
+            Node("T2", 2, "I", 1.0),
+            Node("I", 3, None),
+        )
+    )
 
 
 # -- spec ---------------------------------------------------------------------------------------------------
@@ -104,9 +106,9 @@ def _skew_kurt_by_hand(x: list[float]) -> tuple[float, float]:
     m = sum(x) / n
     s = math.sqrt(sum((v - m) ** 2 for v in x) / (n - 1))
     g1 = n / ((n - 1) * (n - 2)) * sum(((v - m) / s) ** 3 for v in x)
-    g2 = n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * sum(((v - m) / s) ** 4 for v in x) - 3 * (n - 1) ** 2 / (
-        (n - 2) * (n - 3)
-    )
+    g2 = n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * sum(((v - m) / s) ** 4 for v in x) - 3 * (
+        n - 1
+    ) ** 2 / ((n - 2) * (n - 3))
     return g1, g2
 
 
@@ -117,7 +119,9 @@ def test_skewness_kurtosis_formulas() -> None:
     assert kurtosis(np.array(x)) == pytest.approx(ku, rel=1e-12)
     # 1, 2, 3, 10: deviations -3, -2, -1, 6; Σd² = 50, Σd³ = 180, Σd⁴ = 1394
     # G1 = 4·√3/2 · 180/50^1.5,  G2 = 4·5·3·1394 / (2·1·50²) - 3·3²/(2·1) = 16.728 - 13.5
-    assert skewness(np.array([1.0, 2.0, 3.0, 10.0])) == pytest.approx(2 * math.sqrt(3) * 180 / 50**1.5, rel=1e-12)
+    assert skewness(np.array([1.0, 2.0, 3.0, 10.0])) == pytest.approx(
+        2 * math.sqrt(3) * 180 / 50**1.5, rel=1e-12
+    )
     assert kurtosis(np.array([1.0, 2.0, 3.0, 10.0])) == pytest.approx(3.228, rel=1e-12)
     cols = np.array([[1.0, 5.0], [2.0, nan], [3.0, 5.0], [10.0, 5.0], [4.5, 5.0]])
     assert np.allclose(skewness(cols), [sk, 0.0])  # NaN ignored; a constant column has skewness 0
@@ -274,7 +278,9 @@ def test_contributions_geometric_and_high_dominates_are_additive_in_their_space(
 
 
 def test_compute_denominators_and_errors() -> None:
-    spec = IndexSpec((Node("cases", 1, "I", denominator="pop", scale=1000.0), Node("x", 1, "I"), Node("I", 2)))
+    spec = IndexSpec(
+        (Node("cases", 1, "I", denominator="pop", scale=1000.0), Node("x", 1, "I"), Node("I", 2))
+    )
     X = np.array([[10.0, 1.0], [30.0, 2.0]])
     res = compute(X, spec, denominators={"pop": [1000.0, 2000.0]})
     assert np.allclose(res.denominated[:, 0], [10.0, 15.0])
@@ -297,8 +303,12 @@ def _random_data(n=40, k=3, seed=1, missing=False):
 
 def test_monte_carlo_seeded_and_reproducible() -> None:
     X = _random_data()
-    a = Assumptions(weights=0.3, normalisations=("minmax", "rank"), aggregations=("arithmetic", "geometric"),
-                    leave_one_out=True)
+    a = Assumptions(
+        weights=0.3,
+        normalisations=("minmax", "rank"),
+        aggregations=("arithmetic", "geometric"),
+        leave_one_out=True,
+    )
     opts = IndexOptions(bounds=(1.0, 100.0))
     r1 = uncertainty(X, tree_spec(), opts, a, runs=200, seed=42, keep_ranks=True)
     r2 = uncertainty(X, tree_spec(), opts, a, runs=200, seed=42, keep_ranks=True)
@@ -328,12 +338,14 @@ def test_monte_carlo_runs_equal_compute_with_the_drawn_choices(missing: bool, me
     X = _random_data(n=30, missing=missing)
     spec = tree_spec()
     opts = IndexOptions(aggregation=method, bounds=(1.0, 99.0))
-    res = uncertainty(X, spec, opts, Assumptions(weights=0.5, leave_one_out=True), runs=12, seed=7,
-                      keep_ranks=True)
+    res = uncertainty(
+        X, spec, opts, Assumptions(weights=0.5, leave_one_out=True), runs=12, seed=7, keep_ranks=True
+    )
     nonroot = [c for c in spec.codes if c != spec.root]
     for r in range(res.runs):
-        s = with_weights(spec, {c: spec.by_code[c].weight * f for c, f in zip(nonroot, res.weight_factors[r],
-                                                                                strict=True)})
+        s = with_weights(
+            spec, {c: spec.by_code[c].weight * f for c, f in zip(nonroot, res.weight_factors[r], strict=True)}
+        )
         dropped = spec.indicators[res.dropped[r]]
         keep = [j for j, c in enumerate(spec.indicators) if c != dropped]
         expected = compute(X[:, keep], s.drop(dropped), opts)
@@ -342,8 +354,14 @@ def test_monte_carlo_runs_equal_compute_with_the_drawn_choices(missing: bool, me
 
 def test_monte_carlo_rejects_incompatible_choices() -> None:
     with pytest.raises(ValueError, match="geometric"):
-        uncertainty(_random_data(), tree_spec(), IndexOptions(),
-                    Assumptions(normalisations=("zscore",), aggregations=("geometric",)), runs=5, seed=0)
+        uncertainty(
+            _random_data(),
+            tree_spec(),
+            IndexOptions(),
+            Assumptions(normalisations=("zscore",), aggregations=("geometric",)),
+            runs=5,
+            seed=0,
+        )
 
 
 # -- Sobol ---------------------------------------------------------------------------------------------------

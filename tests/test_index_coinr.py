@@ -89,12 +89,16 @@ def ref() -> Ref:
     return Ref()
 
 
-def assert_stage(actual: np.ndarray, expected: np.ndarray, ref: Ref, cols: tuple[str, ...], stage: str) -> None:
+def assert_stage(
+    actual: np.ndarray, expected: np.ndarray, ref: Ref, cols: tuple[str, ...], stage: str
+) -> None:
     assert actual.shape == expected.shape == (len(ref.units), len(cols))
     nan_a, nan_e = np.isnan(actual), np.isnan(expected)
     if not np.array_equal(nan_a, nan_e):
         i, j = np.argwhere(nan_a != nan_e)[0]
-        pytest.fail(f"{stage}: missing-value pattern differs at {ref.units[i]}/{cols[j]}: {actual[i, j]} vs {expected[i, j]}")
+        pytest.fail(
+            f"{stage}: missing-value pattern differs at {ref.units[i]}/{cols[j]}: {actual[i, j]} vs {expected[i, j]}"
+        )
     diff = np.where(nan_e, 0.0, np.abs(actual - expected))
     i, j = np.unravel_index(np.argmax(diff), diff.shape)
     assert diff[i, j] <= TOL, (
@@ -116,8 +120,10 @@ def test_denominate_stage(ref: Ref) -> None:
     raw = ref.matrix("Raw", spec.indicators)
     names = sorted(ref.denominators)
     D = np.column_stack([ref.denominators[d] for d in names])
-    which = [None if spec.by_code[c].denominator is None else names.index(spec.by_code[c].denominator)
-             for c in spec.indicators]
+    which = [
+        None if spec.by_code[c].denominator is None else names.index(spec.by_code[c].denominator)
+        for c in spec.indicators
+    ]
     got = denominate(raw, D, which)
     assert_stage(got, ref.matrix("Denominated", spec.indicators), ref, spec.indicators, "denominated")
 
@@ -154,8 +160,21 @@ def test_treat_stage(ref: Ref) -> None:
         assert r.action == ("winsorised" if changed[j] else "none"), c
         assert r.passes
     assert {r.code for r in res.reports if r.action == "winsorised"} == {
-        "Flights", "Bord", "Gas", "Services", "FDI", "ForPort", "CostImpEx", "Tariff", "StMob", "CultServ",
-        "Forest", "Poverty", "NGOs", "FemLab", "PubDebt",
+        "Flights",
+        "Bord",
+        "Gas",
+        "Services",
+        "FDI",
+        "ForPort",
+        "CostImpEx",
+        "Tariff",
+        "StMob",
+        "CultServ",
+        "Forest",
+        "Poverty",
+        "NGOs",
+        "FemLab",
+        "PubDebt",
     }
     assert res.report("FemLab").skew_before < -2  # negatively skewed: Winsorised on the low side
 
@@ -174,10 +193,17 @@ def test_aggregate_stage(ref: Ref) -> None:
 
 def test_compute_end_to_end(ref: Ref) -> None:
     spec = ref.spec
-    options = IndexOptions(impute="group_mean", treat=True, winmax=5, normalisation="minmax",
-                           aggregation="arithmetic")
-    res = compute(ref.matrix("Raw", spec.indicators), spec, options, denominators=ref.denominators,
-                  groups=ref.groups, units=ref.units)
+    options = IndexOptions(
+        impute="group_mean", treat=True, winmax=5, normalisation="minmax", aggregation="arithmetic"
+    )
+    res = compute(
+        ref.matrix("Raw", spec.indicators),
+        spec,
+        options,
+        denominators=ref.denominators,
+        groups=ref.groups,
+        units=ref.units,
+    )
     cols = spec.indicators
     assert_stage(res.denominated, ref.matrix("Denominated", cols), ref, cols, "denominated (compute)")
     assert_stage(res.imputed, ref.matrix("Imputed", cols), ref, cols, "imputed (compute)")

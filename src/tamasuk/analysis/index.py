@@ -137,9 +137,13 @@ class IndexSpec:
             except (TypeError, ValueError):
                 w = float("nan")
             if not (math.isfinite(w) and w >= 0):
-                raise ValueError(f"index spec: node {n.code!r} has weight {n.weight!r}; use a finite number ≥ 0")
+                raise ValueError(
+                    f"index spec: node {n.code!r} has weight {n.weight!r}; use a finite number ≥ 0"
+                )
             if n.level == 1 and n.direction not in (1, -1):
-                raise ValueError(f"index spec: indicator {n.code!r} has direction {n.direction!r}; use 1 or -1")
+                raise ValueError(
+                    f"index spec: indicator {n.code!r} has direction {n.direction!r}; use 1 or -1"
+                )
             by_code[n.code] = n
         roots = [n.code for n in nodes if n.parent is None]
         if len(roots) != 1:
@@ -152,7 +156,9 @@ class IndexSpec:
                 continue
             p = by_code.get(n.parent)
             if p is None:
-                raise ValueError(f"index spec: node {n.code!r} names parent {n.parent!r}, which is not in the spec")
+                raise ValueError(
+                    f"index spec: node {n.code!r} names parent {n.parent!r}, which is not in the spec"
+                )
             if p.level <= n.level:
                 raise ValueError(
                     f"index spec: node {n.code!r} (level {n.level}) has parent {p.code!r} at level {p.level}; "
@@ -252,7 +258,10 @@ class IndexSpec:
     @cached_property
     def parent_index(self) -> np.ndarray:
         return np.array(
-            [-1 if self.by_code[c].parent is None else self.position[self.by_code[c].parent] for c in self.codes],
+            [
+                -1 if self.by_code[c].parent is None else self.position[self.by_code[c].parent]
+                for c in self.codes
+            ],
             dtype=np.intp,
         )
 
@@ -320,7 +329,9 @@ def denominate(
 # --------------------------------------------------------------------------------------------------------
 
 
-def impute(X: np.ndarray, method: str = "mean", groups: Sequence[Any] | np.ndarray | None = None) -> np.ndarray:
+def impute(
+    X: np.ndarray, method: str = "mean", groups: Sequence[Any] | np.ndarray | None = None
+) -> np.ndarray:
     """Fill missing values per indicator: ``none``, ``mean``, ``median`` or ``group_mean``.
 
     ``group_mean`` fills a unit's gap with the mean of the indicator over the units of its group
@@ -343,7 +354,9 @@ def impute(X: np.ndarray, method: str = "mean", groups: Sequence[Any] | np.ndarr
         raise ValueError("impute: method 'group_mean' needs one group label per unit (groups=...)")
     labels = np.asarray(groups, dtype=object)
     if labels.shape != (X.shape[0],):
-        raise ValueError(f"impute: groups has shape {labels.shape}; expected one label per unit ({X.shape[0]},)")
+        raise ValueError(
+            f"impute: groups has shape {labels.shape}; expected one label per unit ({X.shape[0]},)"
+        )
     _, inv = np.unique(labels.astype(str), return_inverse=True)
     for j in np.flatnonzero(miss.any(axis=0)):
         for g in np.unique(inv[miss[:, j]]):
@@ -621,7 +634,9 @@ def _check_domain(x: np.ndarray, method: str, upper: float, what: str) -> None:
         )
 
 
-def aggregate(X: np.ndarray, spec: IndexSpec, method: str = "arithmetic", upper: float = 100.0) -> AggregateResult:
+def aggregate(
+    X: np.ndarray, spec: IndexSpec, method: str = "arithmetic", upper: float = 100.0
+) -> AggregateResult:
     """Aggregate normalised indicators up the tree, level by level, with the spec's weights.
 
     For each aggregate, over its children with a value (missing children are dropped and the weights of
@@ -734,7 +749,9 @@ class IndexOptions:
         if self.impute not in IMPUTATIONS:
             raise ValueError(f"index options: impute={self.impute!r}; use one of {IMPUTATIONS}")
         if self.normalisation not in NORMALISATIONS:
-            raise ValueError(f"index options: normalisation={self.normalisation!r}; use one of {NORMALISATIONS}")
+            raise ValueError(
+                f"index options: normalisation={self.normalisation!r}; use one of {NORMALISATIONS}"
+            )
         if self.aggregation not in AGGREGATIONS:
             raise ValueError(f"index options: aggregation={self.aggregation!r}; use one of {AGGREGATIONS}")
         if self.winmax < 0:
@@ -793,7 +810,9 @@ class IndexResult:
             raise ValueError(f"top_drivers: no nodes at level {level}")
         c = self.contributions[i, cols]
         order = cols[np.argsort(-np.nan_to_num(c, nan=-np.inf), kind="stable")][:n]
-        return [Driver(self.codes[j], float(self.contributions[i, j]), float(self.values[i, j])) for j in order]
+        return [
+            Driver(self.codes[j], float(self.contributions[i, j]), float(self.values[i, j])) for j in order
+        ]
 
 
 def _as_matrix(X: Any, name: str) -> np.ndarray:
@@ -803,9 +822,7 @@ def _as_matrix(X: Any, name: str) -> np.ndarray:
     return A
 
 
-def _spec_denominate(
-    X: np.ndarray, spec: IndexSpec, denominators: Mapping[str, Any] | None
-) -> np.ndarray:
+def _spec_denominate(X: np.ndarray, spec: IndexSpec, denominators: Mapping[str, Any] | None) -> np.ndarray:
     needed = [spec.by_code[c].denominator for c in spec.indicators]
     names = sorted({d for d in needed if d is not None})
     if not names:
@@ -844,7 +861,9 @@ def _prepare(
             f"compute: data has {X.shape[1]} columns but the spec has {len(spec.indicators)} indicators "
             f"({', '.join(spec.indicators[:5])}{', …' if len(spec.indicators) > 5 else ''})"
         )
-    unit_codes = tuple(str(u) for u in units) if units is not None else tuple(str(i) for i in range(X.shape[0]))
+    unit_codes = (
+        tuple(str(u) for u in units) if units is not None else tuple(str(i) for i in range(X.shape[0]))
+    )
     if len(unit_codes) != X.shape[0]:
         raise ValueError(f"compute: {len(unit_codes)} unit codes for {X.shape[0]} data rows")
     den = _spec_denominate(X, spec, denominators) if options.denominate else X.copy()
@@ -990,8 +1009,9 @@ class _Batch:
     values the re-weighting is per unit, and aggregation runs level by level over (units × runs) blocks.
     """
 
-    def __init__(self, spec: IndexSpec, options: IndexOptions, X: np.ndarray, norms: Sequence[str],
-                 aggs: Sequence[str]) -> None:
+    def __init__(
+        self, spec: IndexSpec, options: IndexOptions, X: np.ndarray, norms: Sequence[str], aggs: Sequence[str]
+    ) -> None:
         self.spec = spec
         self.upper = options.upper
         self.norms = tuple(norms)
@@ -1083,8 +1103,15 @@ class _Batch:
             return np.exp(S)
         return self.upper - np.exp(S)
 
-    def ranks(self, mult: np.ndarray, ni: np.ndarray, ak: np.ndarray, drop: np.ndarray,
-              workers: int | None = None, chunk: int = 128) -> np.ndarray:
+    def ranks(
+        self,
+        mult: np.ndarray,
+        ni: np.ndarray,
+        ak: np.ndarray,
+        drop: np.ndarray,
+        workers: int | None = None,
+        chunk: int = 128,
+    ) -> np.ndarray:
         """Ranks (runs × units, 1 = highest score) of every run, in parallel blocks of runs."""
         runs = mult.shape[0]
         # float32 holds every rank exactly below 2**24 units and halves the memory traffic
@@ -1360,8 +1387,11 @@ def sensitivity(
         else:
             mult = np.ones((U.shape[0], n_nr))
         R = batch.ranks(
-            mult, pick(U, "normalisation", len(norms)), pick(U, "aggregation", len(aggs)),
-            pick(U, "leave_one_out", n_ind), workers,
+            mult,
+            pick(U, "normalisation", len(norms)),
+            pick(U, "aggregation", len(aggs)),
+            pick(U, "leave_one_out", n_ind),
+            workers,
         )
         return output(R, nominal)
 
