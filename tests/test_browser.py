@@ -96,3 +96,9 @@ def test_home_page_transfers_under_100_kb(server, page_in, browser):
     assert any(url.endswith(".js") for url, _ in sizes) and any(url.endswith(".css") for url, _ in sizes), sizes
     assert total < 100_000, f"{total} bytes: {sizes}"
     print(f"home page: {total} bytes transferred in {len(sizes)} requests")
+
+
+def test_api_docs_page_lists_the_endpoints(server, page_in):
+    page = page_in("en-GB")
+    page.goto(server["url"] + "/api/v1/docs")
+    expect(page.get_by_text("/api/v1/cities/{slug}/areas", exact=True)).to_be_visible(timeout=15_000)

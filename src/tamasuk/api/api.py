@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import NinjaAPI, Router, Schema
@@ -30,6 +31,9 @@ api = NinjaAPI(
     # A signed-in browser may read with its session; Django checks CSRF on any unsafe method.
     auth=[BearerToken(), django_auth],
     docs_url="/docs",
+    # Swagger UI (served from our own static files) writes inline styles;
+    # only its page gets the looser policy.
+    docs_decorator=csp_update({"style-src": ["'unsafe-inline'"]}),
     openapi_url="/openapi.json",
 )
 

@@ -4,7 +4,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+
+# Usual names of area levels, so a city that uses them gets them translated on every page.
+COMMON_LEVEL_NAMES = [gettext_noop("Region"), gettext_noop("County"), gettext_noop("Sub-county"),
+                      gettext_noop("District"), gettext_noop("Ward"), gettext_noop("Neighbourhood"),
+                      gettext_noop("Quarter")]
 
 
 class Role(models.TextChoices):
@@ -59,7 +65,8 @@ class City(models.Model):
         return self.name
 
     def level_name(self, level: int) -> str:
-        return self.level_names.get(str(level)) or _("Level %(level)s") % {"level": level}
+        name = self.level_names.get(str(level))
+        return gettext(name) if name else gettext("Level %(level)s") % {"level": level}
 
 
 class Area(models.Model):
