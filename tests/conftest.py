@@ -36,6 +36,14 @@ def _postgres_reachable() -> str | None:
 
 
 def pytest_configure(config):
+    from django.conf import settings
+
+    # In-process tests speak plain http to Django's test client and read static files from the source tree;
+    # the browser tests run the real server (`serve --init`: collected, compressed static files).
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = settings.LANGUAGE_COOKIE_SECURE = False
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     if ON_POSTGRES and (problem := _postgres_reachable()):
         if REQUIRE_POSTGRES:
             pytest.exit(f"{problem}, and TAMASUK_REQUIRE_POSTGRES=1 says it must be there", returncode=1)
