@@ -145,3 +145,40 @@ def test_a_failed_import_writes_nothing(users, count_events):
     assert any(i == 1 for i, _ in messages) and any(i == 2 and "parent" in f for i, f in messages)
     assert Area.objects.filter(city=city).count() == 0
     assert count_events() == count_events_before
+
+
+def test_reimport_cannot_put_an_area_inside_itself(users, city, count_events):
+    """Moving a sub-county under one of its own wards would loop the hierarchy: refused, nothing written."""
+    ward = Area.objects.get(city=city, code="KE00100301")
+    data = collection(({"code": "KE001003", "name": "Kisauni", "parent": "KE00100301"}, ward.geometry))
+    result = read_areas(data, code_property="code", name_property="name", parent_property="parent",
+                        known_parent_codes={"KE00100301"})
+    report = services.import_areas(actor=users["admin"], city=city, result=result)
+    assert not report.ok and "inside itself" in report.errors[0].message
+    assert Area.objects.get(city=city, code="KE001003").parent_id is None
+    assert count_events() == 0
+
+
+def test_users_in_the_audit_log_can_still_be_deleted(users, count_events):
+    create_token(actor=users["outsider"], name="x")
+    users["outsider"].delete()  # the audit row keeps its actor's name; nothing tries to rewrite it
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert event.actor_label == "outsider"
+    from tamasuk.audit.services import verify_chain
+
+    assert verify_chain().ok
+
+
+def test_a_city_admin_cannot_appoint_a_national_liaison(users, city, count_events):
+    with pytest.raises(ValidationError, match="national liaison"):
+        services.add_member(actor=users["admin"], city=city, username="newbie", email="", role=Role.NATIONAL,
+                            ends_on=None)
+    assert count_events() == 0
+
+
+def test_demo_refuses_to_load_beside_real_cities(users):
+    from tamasuk.cities import demo
+
+    with pytest.raises(demo.DemoRefused, match="real cities"):
+        demo.load(reset=True)
+    assert City.objects.filter(slug="mombasa").exists()

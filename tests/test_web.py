@@ -42,7 +42,7 @@ def test_level_and_colour_choice_change_the_map(client_for):
 def test_area_page_shows_parent_children_and_population(client_for):
     html = client_for("member").get(reverse("web:area", args=["mombasa", "KE001003"])).content.decode()
     assert "Kisauni" in html and "Kisauni Ward 5" in html and "KE00100305" in html
-    ward = client_for("member").get(reverse("web:area", args=["mombasa", "KE00100305"])).content.decode()
+    ward = client_for("analyst").get(reverse("web:area", args=["mombasa", "KE00100305"])).content.decode()
     assert "Population by sex and age band" in ward and "0-14" in ward
 
 
@@ -162,3 +162,16 @@ def test_import_areas_command_dry_run_then_import(fresh_database, tmp_path):
                                "--name-prop", "label")
     assert "feature 1" in failed.value.stderr and "latitude 95" in failed.value.stderr
     assert "Nothing was written" in failed.value.stderr
+
+
+def test_population_by_sex_and_age_stays_inside_the_city_team(client_for):
+    url = reverse("web:area", args=["mombasa", "KE00100305"])
+    assert "Population by sex and age band" in client_for("analyst").get(url).content.decode()
+    for outsider in ["member", "national", "peer"]:
+        html = client_for(outsider).get(url).content.decode()
+        assert "Population by sex and age band" not in html and "0-14" not in html, outsider
+
+
+def test_the_add_member_form_does_not_offer_national_liaison(client_for):
+    html = client_for("admin").get(reverse("web:memberships", args=["mombasa"])).content.decode()
+    assert 'value="national"' not in html

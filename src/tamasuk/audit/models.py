@@ -19,8 +19,10 @@ class AuditEvent(models.Model):
     # The chain position is explicit (not the row id) so a deleted or inserted row leaves a visible gap.
     seq = models.BigIntegerField(_("sequence"), unique=True)
     created_at = models.DateTimeField(_("time"))
+    # No database constraint and no cascade: deleting a user must not try to UPDATE append-only rows.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+",
     )
     # The username is kept as text so the record survives the user's deletion unchanged.
     actor_label = models.CharField(_("actor"), max_length=150, blank=True)
@@ -76,3 +78,6 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"head #{self.seq} {self.hash[:12]}"

@@ -123,8 +123,15 @@ def is_loaded() -> bool:
     return City.objects.filter(slug=SLUG).exists()
 
 
-def load(*, reset: bool = False, progress: Callable[[str], None] = lambda _msg: None) -> City:
-    """Load the demo city (or replace it with `reset`). Every write goes through the services."""
+def load(*, reset: bool = False, force: bool = False,
+         progress: Callable[[str], None] = lambda _msg: None) -> City:
+    """Load the demo city (or replace it with `reset`). Every write goes through the services.
+
+    Refused on a database that holds real cities (unless forced): demo users with printed passwords,
+    among them a national liaison for Kenya, have no place beside real data.
+    """
+    if not force and City.objects.filter(is_demo=False).exists():
+        raise DemoRefused("this database holds real cities; the demo city is not loaded beside them")
     with transaction.atomic():
         if reset:
             progress("Removing the previous demo city…")
@@ -133,9 +140,8 @@ def load(*, reset: bool = False, progress: Callable[[str], None] = lambda _msg: 
             return City.objects.get(slug=SLUG)
         progress("Creating the city of Mombasa (synthetic demo data)…")
         city = services.create_city(actor="demo", name="Mombasa", slug=SLUG, country="KEN",
-                                    languages=["en", "sw", "ar"], time_zone="Africa/Nairobi", is_demo=True)
-        city.level_names = {"1": "Sub-county", "2": "Ward"}
-        city.save(update_fields=["level_names"])
+                                    languages=["en", "sw", "ar"], time_zone="Africa/Nairobi",
+                                    level_names={"1": "Sub-county", "2": "Ward"}, is_demo=True)
         progress("Drawing 6 sub-counties and 30 synthetic wards…")
         data = json.dumps(demo_geojson()).encode()
         result = read_areas(data, code_property="code", name_property="name", parent_property="parent",
@@ -156,10 +162,21 @@ def load(*, reset: bool = False, progress: Callable[[str], None] = lambda _msg: 
         return city
 
 
+class DemoRefused(Exception):
+    pass
+
+
+def _is_demo_only(user) -> bool:
+    """A demo account: its memberships, if any, are all in demo cities."""
+    return not Membership.objects.filter(user=user, city__is_demo=False).exists()
+
+
 def _users(city: City) -> None:
     User = get_user_model()
     for username, role, password in DEMO_USERS:
         user = User.objects.filter(username=username).first()
+        if user is not None and not _is_demo_only(user):
+            raise DemoRefused(f"a real account named {username!r} exists; the demo would take it over")
         if user is None:
             user, _ = services.create_user(actor="demo", username=username, password=password, city=city)
         ends_on = timezone.localdate() + dt.timedelta(days=30) if role == Role.AUDITOR else None
@@ -178,7 +195,9 @@ def _remove() -> None:
     for level in sorted(set(Area.objects.filter(city=city).values_list("level", flat=True)), reverse=True):
         Area.objects.filter(city=city, level=level).delete()
     city.delete()
-    get_user_model().objects.filter(username__in=[u[0] for u in DEMO_USERS]).delete()
+    for user in get_user_model().objects.filter(username__in=[u[0] for u in DEMO_USERS]):
+        if _is_demo_only(user):  # never a real account that happens to share a demo name
+            user.delete()
 
 
 def logins() -> list[tuple[str, str, str]]:

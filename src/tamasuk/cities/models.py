@@ -1,5 +1,7 @@
 """Cities, their areas, and who may work in them."""
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -20,6 +22,10 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
     AUDITOR = "auditor", _("External auditor")
     NATIONAL = "national", _("National liaison")
+
+
+# A national liaison reads every city of a country: only an operator (`tamasuk` command) appoints one.
+ROLES_A_CITY_ADMIN_GRANTS = [Role.ADMIN, Role.COORDINATOR, Role.MEMBER, Role.ANALYST, Role.AUDITOR]
 
 
 class Visibility(models.TextChoices):
@@ -136,5 +142,6 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} — {self.city}"
 
     def is_active(self, today=None) -> bool:
-        today = today or timezone.localdate()
+        """Ends at midnight of the end date in the city's own time zone."""
+        today = today or timezone.localdate(timezone=ZoneInfo(self.city.time_zone))
         return self.ends_on is None or today <= self.ends_on

@@ -8,7 +8,6 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 
 from .models import Area, City, Membership, Role, Visibility
 
@@ -25,16 +24,17 @@ class Action(StrEnum):
     EDIT_CITY_DATA = "edit_city_data"    # coordinators' everyday writes
     RUN_ANALYSIS = "run_analysis"
     EXPORT = "export"
+    VIEW_SMALL_CELLS = "view_small_cells"  # counts below k, unsuppressed: the city team only
 
 
 # What each role may do in its own city. Auditors read everything and write nothing.
 ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.ADMIN: set(Action),
     Role.COORDINATOR: {Action.VIEW_CITY, Action.EDIT_AREAS, Action.EDIT_CITY_DATA, Action.RUN_ANALYSIS,
-                       Action.EXPORT},
-    Role.ANALYST: {Action.VIEW_CITY, Action.RUN_ANALYSIS, Action.EXPORT},
+                       Action.EXPORT, Action.VIEW_SMALL_CELLS},
+    Role.ANALYST: {Action.VIEW_CITY, Action.RUN_ANALYSIS, Action.EXPORT, Action.VIEW_SMALL_CELLS},
     Role.MEMBER: {Action.VIEW_CITY},
-    Role.AUDITOR: {Action.VIEW_CITY, Action.VIEW_AUDIT, Action.EXPORT},
+    Role.AUDITOR: {Action.VIEW_CITY, Action.VIEW_AUDIT, Action.EXPORT, Action.VIEW_SMALL_CELLS},
     Role.NATIONAL: {Action.VIEW_CITY},
 }
 # Reading a city's shared pages as someone from outside it (a national liaison of its country, a peer city).
@@ -47,8 +47,7 @@ def _memberships(user) -> list[Membership]:
         return []
     cached = getattr(user, "_tamasuk_memberships", None)
     if cached is None:
-        today = timezone.localdate()
-        cached = [m for m in Membership.objects.filter(user=user).select_related("city") if m.is_active(today)]
+        cached = [m for m in Membership.objects.filter(user=user).select_related("city") if m.is_active()]
         user._tamasuk_memberships = cached
     return cached
 

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from tamasuk.audit.services import record
 from tamasuk.interop.geojson import AreaReadResult, ReadError
 
-from .models import Area, City, Membership, Role
+from .models import ROLES_A_CITY_ADMIN_GRANTS, Area, City, Membership, Role
 
-CITY_FIELDS = ["name", "slug", "country", "languages", "time_zone", "suppression_k", "is_demo"]
+CITY_FIELDS = ["name", "slug", "country", "languages", "time_zone", "suppression_k", "level_names", "is_demo"]
 AREA_FIELDS = ["code", "name", "names", "level", "parent_code", "population"]
 
 
@@ -31,9 +31,9 @@ def _area_snapshot(area: Area) -> dict:
 
 @transaction.atomic
 def create_city(*, actor, name: str, slug: str, country: str, languages: list[str], time_zone: str = "UTC",
-                suppression_k: int = 5, is_demo: bool = False) -> City:
+                suppression_k: int = 5, level_names: dict | None = None, is_demo: bool = False) -> City:
     city = City(name=name, slug=slug, country=country.upper(), languages=languages, time_zone=time_zone,
-                suppression_k=suppression_k, is_demo=is_demo)
+                suppression_k=suppression_k, level_names=level_names or {}, is_demo=is_demo)
     city.full_clean()
     city.save()
     record(actor=actor, action="city.create", obj=city, city=city, after=_snapshot(city, CITY_FIELDS))
@@ -84,6 +84,11 @@ def _write_areas(*, actor, city: City, result: AreaReadResult, report: AreaImpor
         if rec.parent_code and parent is None:
             report.errors.append(ReadError(rec.index, "parent", _("parent code %(code)s is unknown") % {"code": rec.parent_code}))
             raise _DryRun  # nothing is written
+        if parent is not None and _would_loop(parent, rec.code):
+            report.errors.append(ReadError(rec.index, "parent", _(
+                "making %(parent)s the parent of %(code)s would put %(code)s inside itself")
+                % {"parent": rec.parent_code, "code": rec.code}))
+            raise _DryRun
         level = parent.level + 1 if parent else 1
         values = {
             "name": rec.name,
@@ -112,10 +117,29 @@ def _write_areas(*, actor, city: City, result: AreaReadResult, report: AreaImpor
         for k, v in values.items():
             setattr(area, k, v)
         area.save()
+        _relevel(area)
         report.updated.append(rec.code)
         after = _area_snapshot(area)
         after["geometry_changed"] = geometry_changed
         record(actor=actor, action="area.update", obj=area, city=city, before=before, after=after)
+
+
+def _would_loop(parent: Area, code: str) -> bool:
+    node, seen = parent, 0
+    while node is not None and seen < 100:
+        if node.code == code:
+            return True
+        node, seen = node.parent, seen + 1
+    return False
+
+
+def _relevel(area: Area) -> None:
+    """Keep descendants' levels right after an area moves in the hierarchy."""
+    for child in Area.objects.filter(parent=area):
+        if child.level != area.level + 1:
+            child.level = area.level + 1
+            child.save(update_fields=["level"])
+        _relevel(child)
 
 
 @transaction.atomic
@@ -134,6 +158,8 @@ def grant_membership(*, actor, city: City, user, role: str, ends_on: dt.date | N
 
 @transaction.atomic
 def change_membership(*, actor, membership: Membership, role: str, ends_on: dt.date | None) -> Membership:
+    if role not in ROLES_A_CITY_ADMIN_GRANTS and role != membership.role:
+        raise ValidationError({"role": _("Only an operator can appoint a national liaison.")})
     if role == Role.AUDITOR and ends_on is None:
         raise ValidationError({"ends_on": _("An auditor's membership needs an end date.")})
     _refuse_last_admin(membership, new_role=role)
@@ -186,7 +212,9 @@ def create_user(*, actor, username: str, email: str = "", password: str | None =
 
 @transaction.atomic
 def add_member(*, actor, city: City, username: str, email: str, role: str, ends_on: dt.date | None):
-    """Give someone a role in the city, creating their account if needed."""
+    """A city administrator gives someone a role in the city, creating their account if needed."""
+    if role not in ROLES_A_CITY_ADMIN_GRANTS:
+        raise ValidationError({"role": _("Only an operator can appoint a national liaison.")})
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(username__iexact=username).first()

@@ -2,13 +2,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from tamasuk.cities.models import Role
+from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Role
+
+GRANTABLE = [(r.value, r.label) for r in ROLES_A_CITY_ADMIN_GRANTS]
 
 
 class AddMemberForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     email = forms.EmailField(label=_("Email (for a new account)"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE)
     ends_on = forms.DateField(label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                               help_text=_("Required for auditors."))
 
@@ -26,7 +28,7 @@ class AddMemberForm(forms.Form):
 
 
 class ChangeMemberForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=GRANTABLE)
     ends_on = forms.DateField(label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from pyproj import Geod
-from shapely.geometry import shape
 from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
+from pyproj import Geod
+from shapely.geometry import shape
 
 from tamasuk.analysis.svg import MapArea, choropleth
 from tamasuk.cities.models import Area, City

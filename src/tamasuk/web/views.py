@@ -94,13 +94,15 @@ def area_page(request, city, code):
                    title=_("Map of %(area)s") % {"area": area.display_name(get_language())})
     ancestors = []
     node = area.parent
-    while node is not None:
+    while node is not None and len(ancestors) < 20:
         ancestors.insert(0, node)
         node = node.parent
     population_rows = []
-    for sex, bands in (area.population_detail or {}).items():
-        for band, count in bands.items():
-            population_rows.append((sex, band, count))
+    # Counts by sex and age band can be small: they stay inside the city team; others see the total.
+    if can(request.user, Action.VIEW_SMALL_CELLS, city):
+        for sex, bands in (area.population_detail or {}).items():
+            for band, count in bands.items():
+                population_rows.append((sex, band, count))
     return render(request, "web/area.html", {
         **_nav(request, city),
         "area": area,

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from tamasuk.cities import demo
 
@@ -9,8 +9,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="remove the demo city and load it afresh")
         parser.add_argument("--if-empty", action="store_true", help="load only when the database has no city")
+        parser.add_argument("--force", action="store_true",
+                            help="load even beside real cities (demo users get printed passwords!)")
 
-    def handle(self, *args, reset=False, if_empty=False, **options):
+    def handle(self, *args, reset=False, if_empty=False, force=False, **options):
         from tamasuk.cities.models import City
 
         if if_empty and City.objects.exists():
@@ -19,7 +21,10 @@ class Command(BaseCommand):
         if demo.is_loaded() and not reset:
             self.stdout.write("The demo city is already loaded (use --reset to replace it).")
             return
-        demo.load(reset=reset, progress=lambda msg: self.stdout.write(f"  {msg}"))
+        try:
+            demo.load(reset=reset, force=force, progress=lambda msg: self.stdout.write(f"  {msg}"))
+        except demo.DemoRefused as exc:
+            raise CommandError(f"Demo not loaded: {exc}. Use --force to load it anyway.") from exc
         self.stdout.write(self.style.SUCCESS("Demo city loaded: Mombasa (synthetic demo data)."))
         print_logins(self.stdout)
 
