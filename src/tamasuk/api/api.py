@@ -111,7 +111,7 @@ def me(request):
         "username": user.username,
         "memberships": [
             {"city": m.city.slug, "role": m.role, "ends_on": m.ends_on.isoformat() if m.ends_on else None}
-            for m in user.memberships.select_related("city")
+            for m in user.memberships.select_related("city") if m.is_active()
         ],
     }
 

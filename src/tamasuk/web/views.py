@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -78,8 +79,11 @@ def city_home(request, city):
         "areas": areas,
         "language": get_language(),
     }
-    template = "web/_city_map.html" if request.htmx else "web/city.html"
-    return render(request, template, context)
+    # htmx swaps only the map; a history restore (Back) needs the whole page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "web/_city_map.html" if partial else "web/city.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -173,8 +177,11 @@ def audit(request, city):
         if form.cleaned_data["object_id"]:
             events = events.filter(object_id=form.cleaned_data["object_id"])
     page = Paginator(events.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
     return render(request, "web/audit.html", {
         **_nav(request, city), "form": form, "page": page, "chain": verify_chain(),
+        "filter_query": filters.urlencode(),
         "object_types": AuditEvent.objects.filter(city_id_ref=city.pk).values_list("object_type", flat=True)
         .distinct().order_by("object_type"),
     })
