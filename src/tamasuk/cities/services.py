@@ -158,7 +158,7 @@ def grant_membership(*, actor, city: City, user, role: str, ends_on: dt.date | N
 
 @transaction.atomic
 def change_membership(*, actor, membership: Membership, role: str, ends_on: dt.date | None) -> Membership:
-    if role not in ROLES_A_CITY_ADMIN_GRANTS and role != membership.role:
+    if role not in ROLES_A_CITY_ADMIN_GRANTS or membership.role not in ROLES_A_CITY_ADMIN_GRANTS:
         raise ValidationError({"role": _("Only an operator can appoint a national liaison.")})
     if role == Role.AUDITOR and ends_on is None:
         raise ValidationError({"ends_on": _("An auditor's membership needs an end date.")})

@@ -19,7 +19,7 @@ from tamasuk.api.services import create_token, revoke_token
 from tamasuk.audit.models import AuditEvent
 from tamasuk.audit.services import verify_chain
 from tamasuk.cities import queries, services
-from tamasuk.cities.models import Membership
+from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Membership
 from tamasuk.cities.permissions import Action, can, role_in
 
 from .decorators import city_page
@@ -137,7 +137,9 @@ def memberships(request, city):
             messages.success(request, _("%(user)s is now %(role)s.")
                              % {"user": membership.user.username, "role": membership.get_role_display()})
             return redirect("web:memberships", city.slug)
-    rows = [(m, ChangeMemberForm(initial={"role": m.role, "ends_on": m.ends_on}, prefix=f"m{m.pk}"))
+    # A national liaison's role is the operator's to change: it is shown, not offered for editing.
+    rows = [(m, ChangeMemberForm(initial={"role": m.role, "ends_on": m.ends_on}, prefix=f"m{m.pk}")
+             if m.role in ROLES_A_CITY_ADMIN_GRANTS else None)
             for m in queries.memberships(request.user, city)]
     return render(request, "web/memberships.html", {**_nav(request, city), "form": form, "rows": rows})
 
