@@ -92,7 +92,7 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     # JSON true/false arrive as bool, which Python counts as int; a huge JSON integer may not fit a float.
     if isinstance(value, bool) or not isinstance(value, int | float):
         return False
@@ -139,7 +139,7 @@ def _checked_positions(ring: list[Any], where: str, problems: _Problems) -> np.n
         if (
             not isinstance(position, list)
             or len(position) not in (2, 3)
-            or not all(map(_is_number, position))
+            or not all(map(is_number, position))
         ):
             problems.add(
                 f"{here}: a position must be 2 or 3 numbers (longitude, latitude[, altitude]), "

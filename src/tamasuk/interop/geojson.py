@@ -10,7 +10,6 @@ Feature indices and coordinate positions in messages are 0-based, as in the JSON
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from tamasuk.analysis import geometry
+from tamasuk.analysis.geometry import is_number
 
 __all__ = [
     "AreaReadResult",
@@ -140,16 +140,6 @@ def _describe(value: Any) -> str:
     return "an object"
 
 
-def _is_number(value: Any) -> bool:
-    # JSON true/false arrive as bool, which Python counts as int; a huge JSON integer may not fit a float.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON (JSON has no NaN or Infinity)")
 
@@ -230,7 +220,7 @@ def _check_bbox(obj: dict[str, Any], path: str, errors: _Errors) -> None:
     if "bbox" not in obj:
         return
     value = obj["bbox"]
-    if not isinstance(value, list) or len(value) not in (4, 6) or not all(_is_number(v) for v in value):
+    if not isinstance(value, list) or len(value) not in (4, 6) or not all(is_number(v) for v in value):
         errors.add(_join(path, "bbox"), "bbox must be an array of 4 (or 6 for 3-D) numbers")
 
 
@@ -256,7 +246,7 @@ def _check_coordinates(value: Any, depth: int, path: str, errors: _Errors) -> No
             errors.add(path, f"expected a position (an array of 2 or 3 numbers), got {_describe(value)}")
         elif len(value) < 2:
             errors.add(path, f"a position needs at least 2 numbers (longitude, latitude), got {len(value)}")
-        elif not all(_is_number(v) for v in value):
+        elif not all(is_number(v) for v in value):
             errors.add(path, "every value of a position must be a finite number")
         return
     if not isinstance(value, list):
