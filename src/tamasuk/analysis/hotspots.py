@@ -395,12 +395,22 @@ def knn_weights(geoms_or_points, k: int, *, transform: str = "o") -> SpatialWeig
     n = len(pts)
     if not 1 <= k < n:
         raise ValueError(f"k must be between 1 and n - 1 = {n - 1}, got {k}")
-    _, idx = cKDTree(pts).query(pts, k=k + 1)
-    not_self = idx != np.arange(n)[:, None]
-    # with duplicate points a site may not be among its own k + 1 nearest: drop the farthest then
-    too_many = not_self.sum(axis=1) == k + 1
-    not_self[too_many, -1] = False
-    cols = idx[not_self].reshape(n, k)
+    tree = cKDTree(pts)
+    m = min(n, k + 4)
+    while True:
+        dist, idx = tree.query(pts, k=m)
+        # ties at the k-th distance are broken by position; make sure all tied points were seen
+        if m == n or not (dist[:, -1] <= dist[:, k]).any():
+            break
+        m = min(n, 2 * m)
+    rows_ = np.arange(n)[:, None]
+    is_self = idx == rows_
+    # order each row by (is not self, distance, position): self first, then nearest, lowest position
+    order = np.lexsort((idx, dist, ~is_self), axis=1)
+    idx = np.take_along_axis(idx, order, axis=1)
+    is_self = np.take_along_axis(is_self, order, axis=1)
+    # with duplicate points a site may be missing from its own list: then drop the last instead
+    cols = np.where(is_self[:, :1], idx[:, 1 : k + 1], idx[:, :k])
     rows = np.repeat(np.arange(n), k)
     m = sparse.coo_array((np.ones(n * k), (rows, cols.ravel())), shape=(n, n))
     original = _clean_csr(m, n)
@@ -861,7 +871,7 @@ def classify(z, p, fdr: bool = True) -> HotspotClasses:
         confidence[np.nan_to_num(p_used, nan=2.0) <= alpha] = level
     confidence[~(np.abs(z) > 0)] = 0
     step = np.select([confidence == 99, confidence == 95, confidence == 90], [3, 2, 1], 0)
-    bins = (np.sign(z) * step).astype(np.int64)
+    bins = np.where(step == 0, 0, np.sign(np.nan_to_num(z)) * step).astype(np.int64)
     labels = tuple(
         "not_significant" if b == 0 else f"{'hot' if b > 0 else 'cold'}_{c}"
         for b, c in zip(bins, confidence, strict=True)
