@@ -67,7 +67,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _load_roles():
     from django.contrib.auth import get_user_model
 
-    from tamasuk.cities import demo, services
+    from tamasuk import demo
+    from tamasuk.cities import services
     from tamasuk.cities.models import Role
 
     mombasa = demo.load()

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "ninja",
     "tamasuk.audit",
     "tamasuk.cities",
+    "tamasuk.mapping",
     "tamasuk.web",
     "tamasuk.api",
 ]

@@ -190,10 +190,8 @@ def _remove() -> None:
     record(actor="demo", action="city.delete", obj=city, city=city,
            before={"name": city.name, "areas": Area.objects.filter(city=city).count(),
                    "memberships": Membership.objects.filter(city=city).count()})
-    Membership.objects.filter(city=city).delete()
-    # Children before parents: the parent link protects against orphaning.
-    for level in sorted(set(Area.objects.filter(city=city).values_list("level", flat=True)), reverse=True):
-        Area.objects.filter(city=city, level=level).delete()
+    # Areas, memberships and everything recorded about the city go with it (restricted links between them
+    # only stop deleting a part on its own).
     city.delete()
     for user in get_user_model().objects.filter(username__in=[u[0] for u in DEMO_USERS]):
         if _is_demo_only(user):  # never a real account that happens to share a demo name

@@ -79,7 +79,7 @@ class Area(models.Model):
     """A district, sub-county, ward or neighbourhood: any depth below the city."""
 
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="areas")
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey("self", on_delete=models.RESTRICT, null=True, blank=True, related_name="children")
     code = models.CharField(_("code"), max_length=64, help_text=_("P-code style, unique within the city"))
     name = models.CharField(_("name"), max_length=200)
     names = models.JSONField(_("names by language"), default=dict, blank=True)

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from tamasuk import demo as whole_demo
 from tamasuk.cities import demo
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             self.stdout.write("The demo city is already loaded (use --reset to replace it).")
             return
         try:
-            demo.load(reset=reset, force=force, progress=lambda msg: self.stdout.write(f"  {msg}"))
+            whole_demo.load(reset=reset, force=force, progress=lambda msg: self.stdout.write(f"  {msg}"))
         except demo.DemoRefused as exc:
             raise CommandError(f"Demo not loaded: {exc}. Use --force to load it anyway.") from exc
         self.stdout.write(self.style.SUCCESS("Demo city loaded: Mombasa (synthetic demo data)."))

@@ -1,0 +1,130 @@
+"""From the city's observations to a ranked list of neighbourhoods, through analysis.index.
+
+Turns the user's choices into an IndexSpec, the observations into a matrix, and the engine's result into a
+JSON-ready snapshot that a page shows and a saved profile keeps unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from tamasuk.analysis import index as engine
+
+from .models import Indicator, Theme, ThemeGroup
+
+NORMALISATIONS = ("minmax", "rank", "zscore")
+AGGREGATIONS = ("arithmetic", "geometric", "high_dominates")
+
+# Presets weight the theme groups; indicators share their theme's weight equally.
+PRESETS = {
+    "balanced": {g.value: 1.0 for g in ThemeGroup},
+    "basic-needs-first": {ThemeGroup.BASIC_NEEDS: 3.0, ThemeGroup.DRIVERS: 1.0, ThemeGroup.SECURITY_TRUST: 1.0,
+                          ThemeGroup.INCLUSION: 1.0, ThemeGroup.ECONOMY: 1.0},
+    "drivers-first": {ThemeGroup.DRIVERS: 3.0, ThemeGroup.BASIC_NEEDS: 1.0, ThemeGroup.SECURITY_TRUST: 1.0,
+                      ThemeGroup.INCLUSION: 1.0, ThemeGroup.ECONOMY: 1.0},
+}
+
+
+@dataclass
+class Choices:
+    """What the user chose on the prioritisation page (all JSON-serialisable, kept in a saved profile)."""
+
+    period: str
+    indicators: list[str]
+    theme_weights: dict[str, float] = field(default_factory=dict)
+    normalisation: str = "minmax"
+    aggregation: str = "arithmetic"
+    impute: str = "mean"
+    level: int = 2
+    preset: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_spec(indicators: list[Indicator], themes: dict[int, Theme], weights: dict[str, float]) -> engine.IndexSpec:
+    nodes = [engine.Node(code="index", level=3, name="index")]
+    used_themes = {ind.theme_id for ind in indicators}
+    for tid in used_themes:
+        theme = themes[tid]
+        nodes.append(engine.Node(code=f"theme:{theme.code}", level=2, parent="index",
+                                 weight=float(weights.get(theme.code, 1.0)), name=theme.name))
+    for ind in indicators:
+        nodes.append(engine.Node(
+            code=ind.code, level=1, parent=f"theme:{themes[ind.theme_id].code}", weight=1.0,
+            direction=1 if ind.higher_is_worse else -1, name=ind.name))
+    return engine.IndexSpec(tuple(nodes))
+
+
+@dataclass
+class Outcome:
+    choices: Choices
+    areas: list[dict]          # one per area, ranked: code, name, score, rank, rank_low/high, drivers
+    sensitivity: list[dict]    # per assumption: first-order and total Sobol index
+    missing: dict[str, int]    # indicator code → areas without a value (imputed)
+    indicators: list[dict]
+
+    def to_dict(self) -> dict:
+        return {"choices": self.choices.to_dict(), "areas": self.areas, "sensitivity": self.sensitivity,
+                "missing": self.missing, "indicators": self.indicators}
+
+
+def run(*, areas: list, indicators: list[Indicator], themes: dict[int, Theme], values: dict[tuple[int, int], float],
+        choices: Choices, runs: int = 300, seed: int = 1) -> Outcome:
+    """Score, rank and explain. `values[(area_id, indicator_id)]` holds the period's observations."""
+    spec = build_spec(indicators, themes, choices.theme_weights)
+    ordered = spec.indicators  # engine's column order
+    by_code = {i.code: i for i in indicators}
+    X = np.full((len(areas), len(ordered)), np.nan)
+    for r, area in enumerate(areas):
+        for c, code in enumerate(ordered):
+            v = values.get((area.pk, by_code[code].pk))
+            if v is not None:
+                X[r, c] = v
+    missing = {code: int(np.isnan(X[:, c]).sum()) for c, code in enumerate(ordered)}
+    options = engine.IndexOptions(impute=choices.impute, normalisation=choices.normalisation,
+                                  aggregation=choices.aggregation, denominate=False,
+                                  bounds=(1.0, 100.0) if choices.aggregation != "arithmetic" else (0.0, 100.0))
+    units = [a.code for a in areas]
+    result = engine.compute(X, spec, options, units=units)
+    alternatives = engine.Assumptions(
+        weights=0.25,
+        normalisations=tuple(m for m in ("minmax", "rank") if m != "zscore"),
+        aggregations=("arithmetic", "geometric"),
+        leave_one_out=len(ordered) > 2,
+    )
+    mc_options = engine.IndexOptions(impute=choices.impute, normalisation="minmax", aggregation="arithmetic",
+                                     denominate=False, bounds=(1.0, 100.0))
+    mc = engine.uncertainty(X, spec, mc_options, alternatives, runs=runs, seed=seed, units=units)
+    sobol = engine.sensitivity(X, spec, mc_options, alternatives, n=64, seed=seed, units=units)
+    names = {i.code: i for i in indicators}
+    rows = []
+    for r, area in enumerate(areas):
+        drivers = []
+        for d in result.top_drivers(r, n=3, level=1):
+            ind = names[d.code]
+            drivers.append({"code": d.code, "name": ind.name, "names": ind.names,
+                            "contribution": _num(d.contribution), "value": _num(X[r, ordered.index(d.code)]),
+                            "unit": ind.unit})
+        rows.append({
+            "code": area.code, "name": area.name, "names": area.names, "score": _num(result.score[r]),
+            "rank": int(result.rank[r]), "rank_low": _num(mc.rank_low[r]), "rank_high": _num(mc.rank_high[r]),
+            "median_rank": _num(mc.median_rank[r]), "drivers": drivers,
+            "themes": {code.removeprefix("theme:"): _num(result.contributions[r, j])
+                       for j, code in enumerate(result.codes) if code.startswith("theme:")},
+        })
+    rows.sort(key=lambda row: row["rank"])
+    labels = {"weights": "weights ±25 %", "normalisation": "normalisation method",
+              "aggregation": "aggregation method", "leave_one_out": "one indicator left out"}
+    sens = [{"factor": f, "label": labels.get(f, f), "first": _num(s), "total": _num(t)}
+            for f, (s, t) in sobol.as_dict().items()]
+    return Outcome(choices=choices, areas=rows, sensitivity=sens, missing=missing, indicators=[
+        {"code": i.code, "name": i.name, "unit": i.unit, "direction": i.direction, "source": i.source,
+         "theme": themes[i.theme_id].code} for i in indicators])
+
+
+def _num(x) -> float | None:
+    x = float(x)
+    return None if not np.isfinite(x) else round(x, 6)

@@ -1,0 +1,117 @@
+"""Reads for mapping, already filtered by the permission layer."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from django.core.exceptions import PermissionDenied
+
+from tamasuk.analysis.disclosure import suppress
+from tamasuk.cities.models import Area, City
+from tamasuk.cities.permissions import Action, can
+
+from .models import CommunityReport, Indicator, Observation, PriorityProfile, Theme
+
+
+def _require(user, action, city):
+    if not can(user, action, city):
+        raise PermissionDenied
+
+
+def themes(user, city: City) -> dict[int, Theme]:
+    _require(user, Action.VIEW_CITY, city)
+    return {t.pk: t for t in Theme.objects.filter(city=city)}
+
+
+def indicators(user, city: City):
+    _require(user, Action.VIEW_CITY, city)
+    return Indicator.objects.filter(city=city).select_related("theme", "denominator")
+
+
+def periods(user, city: City) -> list[str]:
+    _require(user, Action.VIEW_CITY, city)
+    return sorted(set(Observation.objects.filter(city=city).values_list("period", flat=True)), reverse=True)
+
+
+def period_values(user, city: City, period: str, indicator_ids: list[int]) -> dict[tuple[int, int], float]:
+    """The period's totals (no disaggregation) for the chosen indicators: (area_id, indicator_id) → value."""
+    _require(user, Action.RUN_ANALYSIS, city)
+    rows = Observation.objects.filter(city=city, period=period, indicator_id__in=indicator_ids, sex="",
+                                      age_band="", group="").values_list("area_id", "indicator_id", "value")
+    return {(a, i): v for a, i, v in rows}
+
+
+def area_series(user, city: City, area: Area) -> list[dict]:
+    """Every indicator of the area over time, for sparklines: unit, periods, values, sources."""
+    _require(user, Action.VIEW_CITY, city)
+    series = defaultdict(list)
+    for obs in Observation.objects.filter(area=area, sex="", age_band="", group="").select_related(
+            "indicator").order_by("period_start"):
+        series[obs.indicator].append(obs)
+    out = []
+    for ind, rows in sorted(series.items(), key=lambda kv: (kv[0].theme.group, kv[0].code)):
+        out.append({"indicator": ind, "periods": [o.period for o in rows], "values": [o.value for o in rows],
+                    "sources": sorted({o.source or ind.source for o in rows} - {""})})
+    return out
+
+
+def report_counts(user, city: City, *, area: Area | None = None, since=None, until=None,
+                  category: str | None = None) -> dict:
+    """Counts of community reports by area and category. Outside the city team, small cells are hidden."""
+    _require(user, Action.VIEW_CITY, city)
+    qs = CommunityReport.objects.filter(city=city)
+    if area is not None:
+        qs = qs.filter(area=area)
+    if since is not None:
+        qs = qs.filter(date__gte=since)
+    if until is not None:
+        qs = qs.filter(date__lte=until)
+    if category:
+        qs = qs.filter(category=category)
+    counts = Counter(qs.values_list("area__code", "category"))
+    return {"counts": dict(counts), "suppressed": not can(user, Action.VIEW_SMALL_CELLS, city)}
+
+
+def counts_for(user, city: City, counts: dict[str, int]) -> tuple[dict[str, int | str], int | str]:
+    """Counts by category, and their total, as this user may see them.
+
+    Outside the city team a count below k shows as "<k", with complementary suppression so that no hidden
+    count can be recovered from the total (analysis.disclosure).
+    """
+    total = sum(counts.values())
+    if can(user, Action.VIEW_SMALL_CELLS, city) or not counts:
+        return dict(counts), total
+    keys = list(counts)
+    published = suppress([counts[k] for k in keys], k=city.suppression_k)
+    return dict(zip(keys, published.cells.tolist(), strict=True)), published.total
+
+
+def reports(user, city: City):
+    """The report list with free text: the city team only."""
+    _require(user, Action.VIEW_SMALL_CELLS, city)
+    return CommunityReport.objects.filter(city=city).select_related("area")
+
+
+def profiles(user, city: City):
+    _require(user, Action.RUN_ANALYSIS, city)
+    return PriorityProfile.objects.filter(city=city).select_related("created_by")
+
+
+def profile(user, city: City, pk: int) -> PriorityProfile:
+    found = profiles(user, city).filter(pk=pk).first()
+    if found is None:
+        from django.http import Http404
+
+        raise Http404
+    return found
+
+
+def rank_history(user, city: City, area: Area) -> list[dict]:
+    if not can(user, Action.RUN_ANALYSIS, city):
+        return []
+    out = []
+    for p in PriorityProfile.objects.filter(city=city).order_by("created_at"):
+        row = next((r for r in p.results.get("areas", []) if r["code"] == area.code), None)
+        if row is not None:
+            out.append({"profile": p, "rank": row["rank"], "of": len(p.results["areas"]), "score": row["score"]})
+    return out

@@ -1,0 +1,273 @@
+"""Every write to the mapping data: validated, atomic, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tamasuk.analysis.geometry import PointLocator
+from tamasuk.audit.services import record
+from tamasuk.cities.models import Area, City, Visibility
+
+from .models import CommunityReport, Indicator, Observation, PriorityProfile, ReportStatus, Theme, ThemeGroup
+
+# The taxonomy every city starts with (editable afterwards): (code, group, English name).
+DEFAULT_THEMES = [
+    ("exclusion", ThemeGroup.DRIVERS, "Exclusion and grievances"),
+    ("unemployment", ThemeGroup.DRIVERS, "Unemployment"),
+    ("injustice", ThemeGroup.DRIVERS, "Perceived injustice"),
+    ("hate-speech", ThemeGroup.DRIVERS, "Hate speech and polarisation"),
+    ("violence", ThemeGroup.DRIVERS, "Violence and crime"),
+    ("food", ThemeGroup.BASIC_NEEDS, "Food"),
+    ("housing", ThemeGroup.BASIC_NEEDS, "Housing"),
+    ("sanitation", ThemeGroup.BASIC_NEEDS, "Sanitation"),
+    ("economic-stability", ThemeGroup.BASIC_NEEDS, "Economic stability"),
+    ("police-trust", ThemeGroup.SECURITY_TRUST, "Trust in police"),
+    ("safety", ThemeGroup.SECURITY_TRUST, "Safety perception"),
+    ("youth", ThemeGroup.INCLUSION, "Youth"),
+    ("women", ThemeGroup.INCLUSION, "Women"),
+    ("minorities", ThemeGroup.INCLUSION, "Minorities"),
+    ("local-business", ThemeGroup.ECONOMY, "Local business"),
+]
+
+
+@transaction.atomic
+def seed_themes(*, actor, city: City) -> list[Theme]:
+    existing = set(Theme.objects.filter(city=city).values_list("code", flat=True))
+    created = []
+    for order, (code, group, name) in enumerate(DEFAULT_THEMES):
+        if code in existing:
+            continue
+        created.append(Theme.objects.create(city=city, code=code, group=group, name=name, order=order))
+    if created:
+        record(actor=actor, action="theme.seed", object_type="mapping.theme", object_id=city.pk, city=city,
+               after={"codes": [t.code for t in created]})
+    return created
+
+
+INDICATOR_FIELDS = ["code", "name", "names", "unit", "direction", "source", "hxl_tag", "description"]
+
+
+def _indicator_snapshot(ind: Indicator) -> dict:
+    data = {f: getattr(ind, f) for f in INDICATOR_FIELDS}
+    data["theme"] = ind.theme.code
+    data["denominator"] = ind.denominator.code if ind.denominator_id else None
+    return data
+
+
+@transaction.atomic
+def create_indicator(*, actor, city: City, code: str, name: str, unit: str, direction: str, theme: Theme,
+                     source: str = "", hxl_tag: str = "", names: dict | None = None,
+                     denominator: Indicator | None = None, description: str = "") -> Indicator:
+    if theme.city_id != city.pk or (denominator is not None and denominator.city_id != city.pk):
+        raise ValidationError(_("Theme and denominator must belong to the same city."))
+    ind = Indicator(city=city, code=code, name=name, unit=unit, direction=direction, theme=theme, source=source,
+                    hxl_tag=hxl_tag, names=names or {}, denominator=denominator, description=description)
+    ind.full_clean()
+    ind.save()
+    record(actor=actor, action="indicator.create", obj=ind, city=city, after=_indicator_snapshot(ind))
+    return ind
+
+
+# ---- observations -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ObservationInput:
+    """One value to write; `row` is where it came from, so errors can name it."""
+
+    row: int
+    area: str
+    indicator: str
+    period: str
+    period_start: dt.date
+    period_end: dt.date
+    value: float
+    sex: str = ""
+    age_band: str = ""
+    group: str = ""
+    source: str = ""
+    method_note: str = ""
+
+
+@dataclass(frozen=True)
+class InputError:
+    row: int
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class ImportSummary:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    errors: list[InputError] = field(default_factory=list)
+    dry_run: bool = False
+    examples: list[dict] = field(default_factory=list)  # a few changed values, to show in the dry run
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class _Rollback(Exception):
+    pass
+
+
+BATCH = 5000
+
+
+def import_observations(*, actor, city: City, records: Iterable[ObservationInput], dry_run: bool = False,
+                        source_name: str = "", progress=None) -> ImportSummary:
+    """Write observations all-or-nothing. Areas are matched by code or name; unknown ones are errors.
+
+    Re-importing the same values changes nothing. One audit event summarises the import (a million rows
+    do not make a million events); it names the file and carries a digest of what was written.
+    """
+    summary = ImportSummary(dry_run=dry_run)
+    areas = {}
+    for a in Area.objects.filter(city=city).only("id", "code", "name"):
+        areas[a.code.casefold()] = a.pk
+        areas.setdefault(a.name.casefold(), a.pk)
+    indicators = {i.code.casefold(): i.pk for i in Indicator.objects.filter(city=city).only("id", "code")}
+    resolved: list[tuple[ObservationInput, int, int]] = []
+    for rec in records:
+        area_id = areas.get(str(rec.area).strip().casefold())
+        ind_id = indicators.get(str(rec.indicator).strip().casefold())
+        if area_id is None:
+            summary.errors.append(InputError(rec.row, "area", str(rec.area),
+                                             _("no area of this city has this code or name")))
+        if ind_id is None:
+            summary.errors.append(InputError(rec.row, "indicator", str(rec.indicator),
+                                             _("no indicator of this city has this code")))
+        if area_id is not None and ind_id is not None:
+            resolved.append((rec, area_id, ind_id))
+    if summary.errors:
+        return summary
+    digest = hashlib.sha256()
+    try:
+        with transaction.atomic():
+            _write_observations(city, resolved, summary, digest, progress)
+            if not dry_run and (summary.new or summary.changed):
+                record(actor=actor, action="observation.import", object_type="mapping.observation",
+                       object_id=source_name[:64] or "import", city=city,
+                       after={"file": source_name, "new": summary.new, "changed": summary.changed,
+                              "unchanged": summary.unchanged, "sha256": digest.hexdigest()})
+            if dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return summary
+
+
+def _key(ind_id, area_id, period, sex, age, group):
+    return (ind_id, area_id, period, sex, age, group)
+
+
+def _write_observations(city, resolved, summary: ImportSummary, digest, progress) -> None:
+    indicator_ids = {ind for _, _, ind in resolved}
+    periods = {rec.period for rec, _, _ in resolved}
+    existing = {}
+    for obs in Observation.objects.filter(city=city, indicator_id__in=indicator_ids, period__in=periods).only(
+            "id", "indicator_id", "area_id", "period", "sex", "age_band", "group", "value", "source",
+            "method_note"):
+        existing[_key(obs.indicator_id, obs.area_id, obs.period, obs.sex, obs.age_band, obs.group)] = obs
+    to_create, to_update = [], []
+    for n, (rec, area_id, ind_id) in enumerate(resolved, start=1):
+        key = _key(ind_id, area_id, rec.period, rec.sex, rec.age_band, rec.group)
+        digest.update(repr((key, rec.value)).encode())
+        obs = existing.get(key)
+        if obs is None:
+            to_create.append(Observation(
+                city=city, indicator_id=ind_id, area_id=area_id, period=rec.period, period_start=rec.period_start,
+                period_end=rec.period_end, value=rec.value, sex=rec.sex, age_band=rec.age_band, group=rec.group,
+                source=rec.source, method_note=rec.method_note))
+            summary.new += 1
+        elif obs.value != rec.value or (rec.source and obs.source != rec.source) or (
+                rec.method_note and obs.method_note != rec.method_note):
+            if len(summary.examples) < 20:
+                summary.examples.append({"row": rec.row, "area": rec.area, "indicator": rec.indicator,
+                                         "period": rec.period, "before": obs.value, "after": rec.value})
+            obs.value = rec.value
+            obs.source = rec.source or obs.source
+            obs.method_note = rec.method_note or obs.method_note
+            to_update.append(obs)
+            summary.changed += 1
+        else:
+            summary.unchanged += 1
+        if len(to_create) >= BATCH:
+            Observation.objects.bulk_create(to_create, batch_size=BATCH)
+            to_create = []
+        if progress and n % BATCH == 0:
+            progress(n, len(resolved))
+    Observation.objects.bulk_create(to_create, batch_size=BATCH)
+    Observation.objects.bulk_update(to_update, ["value", "source", "method_note"], batch_size=BATCH)
+    if progress:
+        progress(len(resolved), len(resolved))
+
+
+# ---- community reports -------------------------------------------------------------------------
+
+@transaction.atomic
+def create_report(*, actor, city: City, category: str, date: dt.date, channel: str, text: str = "",
+                  area: Area | None = None, point: tuple[float, float] | None = None) -> CommunityReport:
+    """Record a report. A point (lon, lat) is turned into its area and then forgotten."""
+    if area is None and point is not None:
+        area = locate(city, *point)
+        if area is None:
+            raise ValidationError({"point": _("This point is outside every area of the city.")})
+    if area is None:
+        raise ValidationError({"area": _("Choose the area, or give a point inside it.")})
+    if area.city_id != city.pk:
+        raise ValidationError({"area": _("This area belongs to another city.")})
+    report = CommunityReport(city=city, category=category, date=date, channel=channel, text=text, area=area)
+    report.full_clean()
+    report.save()
+    # The audit log holds who entered it and what, never the free text: that stays in one place.
+    record(actor=actor, action="report.create", obj=report, city=city,
+           after={"category": category, "date": date, "area": area.code, "channel": channel})
+    return report
+
+
+def locate(city: City, lon: float, lat: float) -> Area | None:
+    areas = [a for a in Area.objects.filter(city=city).exclude(geometry=None)]
+    from shapely.geometry import shape
+
+    locator = PointLocator([(a.pk, shape(a.geometry)) for a in areas])
+    pk = locator.locate(lon, lat)
+    return next((a for a in areas if a.pk == pk), None)
+
+
+@transaction.atomic
+def moderate_report(*, actor, report: CommunityReport, moderated_text: str, share: bool) -> CommunityReport:
+    before = {"status": report.status, "visibility": report.visibility}
+    report.moderated_text = moderated_text.strip()
+    report.status = ReportStatus.MODERATED
+    report.visibility = Visibility.NETWORK if share else Visibility.CITY
+    report.save(update_fields=["moderated_text", "status", "visibility"])
+    record(actor=actor, action="report.moderate", obj=report, city=report.city, before=before,
+           after={"status": report.status, "visibility": report.visibility})
+    return report
+
+
+# ---- priority profiles -------------------------------------------------------------------------
+
+@transaction.atomic
+def save_profile(*, actor, city: City, name: str, period: str, spec: dict, results: dict) -> PriorityProfile:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the profile a name people will recognise.")})
+    profile = PriorityProfile(city=city, name=name, period=period, spec=spec, results=results, created_by=actor)
+    profile.full_clean()
+    profile.save()
+    record(actor=actor, action="profile.save", obj=profile, city=city,
+           after={"name": name, "period": period, "spec": spec,
+                  "top": [r["code"] for r in sorted(results.get("areas", []), key=lambda r: r["rank"])[:5]]})
+    return profile

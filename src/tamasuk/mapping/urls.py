@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "mapping"
+
+urlpatterns = [
+    path("c/<slug:slug>/priorities/", views.priorities, name="priorities"),
+    path("c/<slug:slug>/priorities/save/", views.save_profile, name="save_profile"),
+    path("c/<slug:slug>/profiles/", views.profiles, name="profiles"),
+    path("c/<slug:slug>/profiles/<int:pk>/", views.profile, name="profile"),
+    path("c/<slug:slug>/profiles/<int:pk>/scores.csv", views.profile_csv, name="profile_csv"),
+    path("c/<slug:slug>/profiles/<int:pk>/scores.geojson", views.profile_geojson, name="profile_geojson"),
+    path("c/<slug:slug>/hotspots/", views.hotspots, name="hotspots"),
+    path("c/<slug:slug>/reports/", views.reports, name="reports"),
+    path("c/<slug:slug>/reports/new/", views.new_report, name="new_report"),
+    path("c/<slug:slug>/reports/<int:pk>/moderate/", views.moderate_report, name="moderate_report"),
+]
