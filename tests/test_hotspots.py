@@ -199,7 +199,7 @@ def test_grid_properties(rows, cols, data):
     dr = np.abs(rr[:, None] - rr[None, :])
     dc = np.abs(cc[:, None] - cc[None, :])
     expect_rook = (dr + dc) == 1
-    expect_queen = (np.maximum(dr, dc) == 1)
+    expect_queen = np.maximum(dr, dc) == 1
     assert (r.astype(bool) == expect_rook).all()
     assert (q.astype(bool) == expect_queen).all()
     assert (hs.queen_weights(sub, method="strtree").matrix.toarray() == q).all()
@@ -307,10 +307,16 @@ def test_local_g_matches_esda(name, var, criterion, star, transform):
     path, df = _example(name)
     y = df[var].to_numpy(dtype=float)
     cls = libpysal.weights.Queen if criterion == "queen" else libpysal.weights.Rook
-    theirs = _quiet(esda.G_Local, y, _quiet(cls.from_shapefile, path), transform=transform, star=star,
-                    permutations=0)
-    ours = hs.local_g(y, hs.contiguity_weights(df.geometry.values, criterion), star=star,
-                      transform=transform, permutations=0)
+    theirs = _quiet(
+        esda.G_Local, y, _quiet(cls.from_shapefile, path), transform=transform, star=star, permutations=0
+    )
+    ours = hs.local_g(
+        y,
+        hs.contiguity_weights(df.geometry.values, criterion),
+        star=star,
+        transform=transform,
+        permutations=0,
+    )
     for attr in ("Gs", "EGs", "VGs", "Zs", "p_norm"):
         _close(getattr(ours, attr), getattr(theirs, attr))
     assert ours.p_sim is None
@@ -324,10 +330,12 @@ def test_local_moran_matches_esda(name, var, criterion, transform):
     path, df = _example(name)
     y = df[var].to_numpy(dtype=float)
     cls = libpysal.weights.Queen if criterion == "queen" else libpysal.weights.Rook
-    theirs = _quiet(esda.Moran_Local, y, _quiet(cls.from_shapefile, path), transformation=transform,
-                    permutations=0)
-    ours = hs.local_moran(y, hs.contiguity_weights(df.geometry.values, criterion), transform=transform,
-                          permutations=0)
+    theirs = _quiet(
+        esda.Moran_Local, y, _quiet(cls.from_shapefile, path), transformation=transform, permutations=0
+    )
+    ours = hs.local_moran(
+        y, hs.contiguity_weights(df.geometry.values, criterion), transform=transform, permutations=0
+    )
     for attr in ("Is", "z", "EI", "VI", "EIc", "VIc"):
         _close(getattr(ours, attr), getattr(theirs, attr))
     assert (ours.q == theirs.q).all()
@@ -471,9 +479,7 @@ def test_p_values_match_exact_enumeration():
     for i in range(6):
         others = [j for j in range(6) if j != i]
         k = int(wb[i].sum() - 1)
-        sims = np.array(
-            [(y[list(c)].sum() + y[i]) / y.sum() for c in itertools.permutations(others, k)]
-        )
+        sims = np.array([(y[list(c)].sum() + y[i]) / y.sum() for c in itertools.permutations(others, k)])
         larger = (sims >= res.Gs[i] - 1e-12).sum()
         exact_tail = min(larger, len(sims) - larger) / len(sims)
         assert res.p_sim[i] == pytest.approx(exact_tail, abs=0.015)
@@ -527,8 +533,9 @@ def test_keep_simulations_and_islands():
 def test_alternatives(alternative):
     w = hs.rook_weights(grid(5, 5))
     y = np.arange(25, dtype=float) ** 1.5
-    res = hs.local_g(y, w, star=True, permutations=199, seed=3, alternative=alternative,
-                     keep_simulations=True)
+    res = hs.local_g(
+        y, w, star=True, permutations=199, seed=3, alternative=alternative, keep_simulations=True
+    )
     sims = res.sim
     obs = res.Gs[:, None]
     if alternative == "greater":
