@@ -28,6 +28,8 @@ def api(readers: dict, default=403):
     return {role: 401 if role == "anonymous" else readers.get(role, default) for role in ROLES}
 
 
+ANALYSTS = {"admin": 200, "coordinator": 200, "analyst": 200}
+PROFILE_READERS = {**ANALYSTS, "auditor": 200}  # the city team, who may see small cells and saved profiles
 SIGNED_IN_HOME = {"outsider": 200, "admin": 302, "coordinator": 302, "member": 302, "analyst": 302,
                   "auditor": 302, "auditor_expired": 200, "national": 200, "national_other": 302, "peer": 302}
 
@@ -45,6 +47,17 @@ MATRIX = {
     "web:memberships": ("get", {"slug": "mombasa"}, web({"admin": 200})),
     "web:membership_change": ("post", {"slug": "mombasa", "pk": "member_membership"}, web({"admin": 302})),
     "web:audit": ("get", {"slug": "mombasa"}, web({"admin": 200, "auditor": 200})),
+    "mapping:priorities": ("get", {"slug": "mombasa"}, web(ANALYSTS)),
+    "mapping:save_profile": ("post", {"slug": "mombasa"}, web({k: 302 for k in ANALYSTS})),
+    "mapping:profiles": ("get", {"slug": "mombasa"}, web(PROFILE_READERS)),
+    "mapping:profile": ("get", {"slug": "mombasa", "pk": "profile"}, web(PROFILE_READERS)),
+    "mapping:profile_csv": ("get", {"slug": "mombasa", "pk": "profile"}, web(PROFILE_READERS)),
+    "mapping:profile_geojson": ("get", {"slug": "mombasa", "pk": "profile"}, web(PROFILE_READERS)),
+    "mapping:hotspots": ("get", {"slug": "mombasa"}, web(ANALYSTS)),
+    "mapping:reports": ("get", {"slug": "mombasa"}, web(PROFILE_READERS)),
+    "mapping:new_report": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200, "member": 200})),
+    "mapping:moderate_report": ("post", {"slug": "mombasa", "pk": "report"},
+                                web({"admin": 302, "coordinator": 302})),
     "api-1:me": ("get", {}, api({}, default=200)),
     "api-1:list_cities": ("get", {}, api({}, default=200)),
     "api-1:get_city": ("get", {"slug": "mombasa"}, api(READERS)),
@@ -81,8 +94,14 @@ def refs(db, users, city):
     from tamasuk.api.services import create_token
     from tamasuk.cities.models import Membership
 
+    from tamasuk.mapping.models import CommunityReport
+    from tamasuk.mapping.services import save_profile
+
     token, _ = create_token(actor=users["admin"], name="matrix")
-    return {"admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk}
+    profile = save_profile(actor=users["analyst"], city=city, name="matrix", period="2025",
+                           spec={"level": 2}, results={"areas": [], "sensitivity": [], "indicators": []})
+    return {"admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk,
+            "profile": profile.pk, "report": CommunityReport.objects.filter(city=city).first().pk}
 
 
 @pytest.mark.parametrize("role", ROLES)

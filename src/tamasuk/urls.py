@@ -6,5 +6,7 @@ from tamasuk.api.api import api
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
+    path("", include("tamasuk.mapping.urls")),
+    path("", include("tamasuk.mapping.urls")),
     path("", include("tamasuk.web.urls")),
 ]

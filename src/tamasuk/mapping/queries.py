@@ -93,7 +93,7 @@ def reports(user, city: City):
 
 
 def profiles(user, city: City):
-    _require(user, Action.RUN_ANALYSIS, city)
+    _require(user, Action.VIEW_PROFILES, city)
     return PriorityProfile.objects.filter(city=city).select_related("created_by")
 
 
@@ -107,7 +107,7 @@ def profile(user, city: City, pk: int) -> PriorityProfile:
 
 
 def rank_history(user, city: City, area: Area) -> list[dict]:
-    if not can(user, Action.RUN_ANALYSIS, city):
+    if not can(user, Action.VIEW_PROFILES, city):
         return []
     out = []
     for p in PriorityProfile.objects.filter(city=city).order_by("created_at"):

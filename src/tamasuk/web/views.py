@@ -22,6 +22,10 @@ from tamasuk.cities import queries, services
 from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Membership
 from tamasuk.cities.permissions import Action, can, role_in
 
+from tamasuk.analysis.svg import sparkline
+from tamasuk.mapping import queries as mapping_queries
+from tamasuk.mapping.models import ReportCategory
+
 from .decorators import city_page
 from .forms import AddMemberForm, AuditFilterForm, ChangeMemberForm, TokenForm
 from .maps import COLOUR_CHOICES, city_map
@@ -52,6 +56,10 @@ def _nav(request, city) -> dict:
         "role": role_in(request.user, city),
         "may_manage": can(request.user, Action.MANAGE_MEMBERSHIPS, city),
         "may_audit": can(request.user, Action.VIEW_AUDIT, city),
+        "may_analyse": can(request.user, Action.RUN_ANALYSIS, city),
+        "may_see_profiles": can(request.user, Action.VIEW_PROFILES, city),
+        "may_read_reports": can(request.user, Action.VIEW_SMALL_CELLS, city),
+        "may_record_report": can(request.user, Action.RECORD_REPORT, city),
     }
 
 
@@ -107,8 +115,22 @@ def area_page(request, city, code):
         for sex, bands in (area.population_detail or {}).items():
             for band, count in bands.items():
                 population_rows.append((sex, band, count))
+    series = []
+    for s in mapping_queries.area_series(request.user, city, area):
+        ind = s["indicator"]
+        name = ind.display_name(get_language())
+        series.append({**s, "name": name, "latest": s["values"][-1], "latest_period": s["periods"][-1],
+                       "svg": sparkline(s["values"], title=_("%(name)s, %(first)s–%(last)s") % {
+                           "name": name, "first": s["periods"][0], "last": s["periods"][-1]}, unit=ind.unit)})
+    counts = mapping_queries.report_counts(request.user, city, area=area)["counts"]
+    by_category = {label: counts.get((area.code, value), 0) for value, label in ReportCategory.choices}
+    shown, total = mapping_queries.counts_for(request.user, city, by_category)
     return render(request, "web/area.html", {
         **_nav(request, city),
+        "series": series,
+        "report_counts": list(shown.items()),
+        "report_total": total,
+        "rank_history": mapping_queries.rank_history(request.user, city, area),
         "area": area,
         "area_name": area.display_name(get_language()),
         "ancestors": ancestors,

@@ -1,0 +1,303 @@
+"""Mapping pages: prioritisation and saved profiles, hotspots, community reports. Thin: parse, query, render."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import numpy as np
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language, get_language_bidi
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from shapely.geometry import shape
+
+from tamasuk.analysis import hotspots as hs
+from tamasuk.analysis.svg import MapArea, bar_chart, choropleth
+from tamasuk.cities import queries as city_queries
+from tamasuk.cities.permissions import Action, can
+from tamasuk.web.decorators import city_page
+from tamasuk.web.views import _nav
+
+from . import queries, services
+from .forms import HotspotForm, ModerateForm, PriorityForm, ReportForm, SaveProfileForm
+from .models import CommunityReport, ReportCategory
+from .priorities import Choices, run
+
+
+def _priority_form(request, city, data):
+    themes = queries.themes(request.user, city)
+    indicators = list(queries.indicators(request.user, city))
+    periods = queries.periods(request.user, city)
+    used = sorted({t for i in indicators for t in [i.theme_id]}, key=lambda tid: (themes[tid].group, themes[tid].order))
+    form = PriorityForm(data, periods=periods, indicators=indicators, themes=[themes[t] for t in used],
+                        initial={"period": periods[0] if periods else None,
+                                 "indicators": [i.code for i in indicators], "preset": "balanced"})
+    return form, themes, indicators
+
+
+def _outcome(request, city, form, themes, indicators):
+    chosen = [i for i in indicators if i.code in form.cleaned_data["indicators"]]
+    theme_groups = {themes[i.theme_id].code: themes[i.theme_id].group for i in chosen}
+    choices = Choices(period=form.cleaned_data["period"], indicators=[i.code for i in chosen],
+                      theme_weights=form.theme_weights(theme_groups), normalisation=form.cleaned_data["normalisation"],
+                      aggregation=form.cleaned_data["aggregation"], impute=form.cleaned_data["impute"],
+                      preset=form.cleaned_data.get("preset") or "")
+    level = max(city_queries.levels(city) or [1])
+    areas = list(city_queries.areas(request.user, city, level=level))
+    values = queries.period_values(request.user, city, choices.period, [i.pk for i in chosen])
+    choices.level = level
+    return run(areas=areas, indicators=chosen, themes=themes, values=values, choices=choices), areas
+
+
+def _score_map(city, areas, rows, *, title):
+    lang = get_language()
+    by_code = {r["code"]: r for r in rows}
+    items = []
+    for a in areas:
+        row = by_code.get(a.code)
+        score = row["score"] if row else None
+        name = a.display_name(lang)
+        tip = name if score is None else _("%(name)s: need score %(score)s, rank %(rank)s") % {
+            "name": name, "score": f"{score:.1f}", "rank": row["rank"]}
+        items.append(MapArea(key=a.code, label=name, geometry=a.geometry, value=score, title=tip,
+                             href=f"/c/{city.slug}/areas/{a.code}/"))
+    return choropleth(items, title=title, description=_("Darker areas have a higher need score."),
+                      legend_title=_("Need score (0–100)"), no_data_label=_("No data"),
+                      value_format=lambda v: f"{v:.0f}", rtl=get_language_bidi(), id_prefix="scores")
+
+
+def _localise(rows):
+    lang = get_language()
+    for r in rows:
+        r["label"] = r["names"].get(lang) or r["name"]
+        for d in r["drivers"]:
+            d["label"] = d.get("names", {}).get(lang) or d["name"]
+    return rows
+
+
+@login_required
+@city_page(Action.RUN_ANALYSIS)
+def priorities(request, city):
+    form, themes, indicators = _priority_form(request, city, request.GET or None)
+    context = {**_nav(request, city), "form": form, "outcome": None}
+    if form.is_bound and form.is_valid():
+        outcome, areas = _outcome(request, city, form, themes, indicators)
+        context.update(
+            outcome=outcome, rows=_localise(outcome.areas), save_form=SaveProfileForm(),
+            map_svg=_score_map(city, areas, outcome.areas, title=_("Need for services and investment, by ward")),
+            sensitivity_svg=bar_chart([(s["label"], s["total"] or 0.0) for s in outcome.sensitivity],
+                                      title=_("How much each method choice moves the ranking (total Sobol index)"),
+                                      rtl=get_language_bidi(), value_format=lambda v: f"{v:.2f}"),
+            query=request.GET.urlencode(),
+        )
+    return render(request, "mapping/priorities.html", context)
+
+
+@require_POST
+@login_required
+@city_page(Action.RUN_ANALYSIS)
+def save_profile(request, city):
+    """Recompute from the submitted choices (never trust posted results) and save, unchangeable."""
+    form, themes, indicators = _priority_form(request, city, request.POST)
+    save = SaveProfileForm(request.POST)
+    if not (form.is_valid() and save.is_valid()):
+        messages.error(request, _("The profile was not saved: give it a name and valid choices."))
+        return redirect(f"/c/{city.slug}/priorities/?{request.POST.get('query', '')}")
+    outcome, _areas = _outcome(request, city, form, themes, indicators)
+    try:
+        profile = services.save_profile(actor=request.user, city=city, name=save.cleaned_data["name"],
+                                        period=outcome.choices.period, spec=outcome.choices.to_dict(),
+                                        results=outcome.to_dict())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(f"/c/{city.slug}/priorities/?{request.POST.get('query', '')}")
+    messages.success(request, _("Saved as “%(name)s”. It will not change; run again to make a new one.")
+                     % {"name": profile.name})
+    return redirect("mapping:profile", city.slug, profile.pk)
+
+
+@login_required
+@city_page(Action.VIEW_PROFILES)
+def profiles(request, city):
+    return render(request, "mapping/profiles.html", {**_nav(request, city),
+                                                     "profiles": queries.profiles(request.user, city)})
+
+
+@login_required
+@city_page(Action.VIEW_PROFILES)
+def profile(request, city, pk):
+    p = queries.profile(request.user, city, pk)
+    level = p.spec.get("level") or max(city_queries.levels(city) or [1])
+    areas = list(city_queries.areas(request.user, city, level=level))
+    rows = _localise(p.results["areas"])
+    return render(request, "mapping/profile.html", {
+        **_nav(request, city), "profile": p, "rows": rows, "results": p.results,
+        "map_svg": _score_map(city, areas, rows, title=p.name),
+        "sensitivity_svg": bar_chart([(s["label"], s["total"] or 0.0) for s in p.results.get("sensitivity", [])],
+                                     title=_("How much each method choice moves the ranking (total Sobol index)"),
+                                     rtl=get_language_bidi(), value_format=lambda v: f"{v:.2f}"),
+    })
+
+
+@login_required
+@city_page(Action.EXPORT)
+def profile_csv(request, city, pk):
+    """Scores with an HXL hashtag row, so humanitarian tools read the columns without a mapping."""
+    p = queries.profile(request.user, city, pk)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Area code", "Area", "Need score", "Rank", "Rank 5%", "Rank 95%", "Top driver", "Profile",
+                     "Period"])
+    writer.writerow(["#adm2+code", "#adm2+name", "#severity+score", "#severity+rank", "#severity+rank+low",
+                     "#severity+rank+high", "#indicator+driver", "#meta+profile", "#date"])
+    for r in p.results["areas"]:
+        writer.writerow([r["code"], r["name"], r["score"], r["rank"], r["rank_low"], r["rank_high"],
+                         r["drivers"][0]["code"] if r["drivers"] else "", p.name, p.period])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{city.slug}-profile-{p.pk}.csv"'
+    return response
+
+
+@login_required
+@city_page(Action.EXPORT)
+def profile_geojson(request, city, pk):
+    p = queries.profile(request.user, city, pk)
+    areas = {a.code: a for a in city_queries.areas(request.user, city)}
+    features = []
+    for r in p.results["areas"]:
+        a = areas.get(r["code"])
+        if a is None:
+            continue
+        features.append({"type": "Feature", "id": a.code, "geometry": a.geometry, "properties": {
+            "code": a.code, "name": a.name, "need_score": r["score"], "rank": r["rank"],
+            "rank_low": r["rank_low"], "rank_high": r["rank_high"],
+            "top_drivers": [d["code"] for d in r["drivers"]]}})
+    body = {"type": "FeatureCollection", "name": p.name, "period": p.period, "features": features}
+    response = HttpResponse(json.dumps(body), content_type="application/geo+json")
+    response["Content-Disposition"] = f'attachment; filename="{city.slug}-profile-{p.pk}.geojson"'
+    return response
+
+
+CLASS_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", 0: "#f7f7f7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
+
+
+@login_required
+@city_page(Action.RUN_ANALYSIS)
+def hotspots(request, city):
+    """Getis-Ord Gi* on community-report counts (or an indicator), classes after FDR correction."""
+    indicators = list(queries.indicators(request.user, city))
+    choices = [(f"reports:{c.value}", _("Reports: %(category)s") % {"category": c.label}) for c in ReportCategory]
+    choices = [("reports:", _("Reports: all categories"))] + choices
+    choices += [(f"indicator:{i.code}", i.name) for i in indicators]
+    today = dt.date.today()
+    form = HotspotForm(request.GET or None, initial={"variable": "reports:hate_speech"})
+    form.fields["variable"].choices = choices
+    level = max(city_queries.levels(city) or [1])
+    areas = list(city_queries.areas(request.user, city, level=level))
+    variable, since, until, per_pop = "reports:hate_speech", today - dt.timedelta(days=92), today, False
+    if form.is_bound and form.is_valid():
+        variable = form.cleaned_data["variable"]
+        since, until = form.cleaned_data["since"] or since, form.cleaned_data["until"] or until
+        per_pop = form.cleaned_data["per_population"]
+    kind, _sep, code = variable.partition(":")
+    if kind == "reports":
+        counts = queries.report_counts(request.user, city, since=since, until=until, category=code or None)["counts"]
+        y = np.array([sum(n for (a, _c), n in counts.items() if a == area.code) for area in areas], dtype=float)
+        if per_pop:
+            y = hs.rates(y, np.array([a.population or np.nan for a in areas], dtype=float), per=10_000)
+    else:
+        periods = queries.periods(request.user, city)
+        ind = next(i for i in indicators if i.code == code)
+        values = queries.period_values(request.user, city, periods[0], [ind.pk]) if periods else {}
+        y = np.array([values.get((a.pk, ind.pk), np.nan) for a in areas], dtype=float)
+    result = None
+    classes = None
+    ok = np.isfinite(y)
+    if ok.sum() >= 3 and np.nanstd(y) > 0:
+        y_filled = np.where(ok, y, np.nanmean(y))
+        w = hs.queen_weights([shape(a.geometry) for a in areas], method="strtree", tolerance=1e-6)
+        result = hs.local_g(y_filled, w, star=True, permutations=999, seed=7)
+        classes = hs.classify(result.Zs, result.p_sim_two_sided, fdr=True)
+    labels = {3: _("Hot spot, 99 %"), 2: _("Hot spot, 95 %"), 1: _("Hot spot, 90 %"), 0: _("Not significant"),
+              -1: _("Cold spot, 90 %"), -2: _("Cold spot, 95 %"), -3: _("Cold spot, 99 %")}
+    lang = get_language()
+    items = []
+    rows = []
+    for i, a in enumerate(areas):
+        b = int(classes.bins[i]) if classes is not None else 0
+        name = a.display_name(lang)
+        items.append(MapArea(key=a.code, label=name, geometry=a.geometry, category=labels[b],
+                             title=f"{name}: {labels[b]}", href=f"/c/{city.slug}/areas/{a.code}/"))
+        if b != 0:
+            rows.append({"area": a, "name": name, "label": labels[b], "bin": b,
+                         "z": float(result.Zs[i]), "p": float(classes.p_used[i])})
+    rows.sort(key=lambda r: -r["bin"])
+    palette_order = [labels[b] for b in (3, 2, 1, 0, -1, -2, -3)]
+    svg = choropleth(sorted(items, key=lambda m: palette_order.index(m.category)), mode="categorical",
+                     palette=[CLASS_COLOURS[b] for b in (3, 2, 1, 0, -1, -2, -3)
+                              if labels[b] in {m.category for m in items}],
+                     title=_("Hot and cold spots"), description=_("Getis–Ord Gi* with 999 permutations, "
+                                                                  "false discovery rate controlled."),
+                     rtl=get_language_bidi(), id_prefix="hot")
+    return render(request, "mapping/hotspots.html", {
+        **_nav(request, city), "form": form, "map_svg": svg, "rows": rows, "since": since, "until": until,
+        "enough": result is not None,
+    })
+
+
+@login_required
+@city_page(Action.VIEW_SMALL_CELLS)
+def reports(request, city):
+    """The report list with its free text: city team only (moderated text may go further)."""
+    qs = queries.reports(request.user, city)
+    category = request.GET.get("category")
+    if category in ReportCategory.values:
+        qs = qs.filter(category=category)
+    return render(request, "mapping/reports.html", {
+        **_nav(request, city), "reports": qs[:200], "categories": ReportCategory.choices, "category": category,
+        "may_moderate": can(request.user, Action.EDIT_CITY_DATA, city), "moderate_form": ModerateForm(),
+    })
+
+
+@login_required
+@city_page(Action.RECORD_REPORT)
+def new_report(request, city):
+    """Focal points of the network record what residents tell them; auditors and outsiders write nothing."""
+    areas = list(city_queries.areas(request.user, city).order_by("code"))
+    form = ReportForm(request.POST or None, areas=areas, initial={"date": dt.date.today()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        area = next((a for a in areas if a.code == d["area"]), None)
+        point = (d["lon"], d["lat"]) if d.get("lon") is not None and d.get("lat") is not None else None
+        try:
+            report = services.create_report(actor=request.user, city=city, category=d["category"], date=d["date"],
+                                            channel=d["channel"], text=d["text"], area=area,
+                                            point=None if area else point)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for e in errors:
+                    form.add_error(field if field in form.fields else None, e)
+        else:
+            messages.success(request, _("Report recorded for %(area)s. Only the city team sees its text.")
+                             % {"area": report.area.name})
+            return redirect("mapping:new_report", city.slug)
+    return render(request, "mapping/report_form.html", {**_nav(request, city), "form": form})
+
+
+@require_POST
+@login_required
+@city_page(Action.EDIT_CITY_DATA)
+def moderate_report(request, city, pk):
+    report = get_object_or_404(CommunityReport, pk=pk, city=city)
+    form = ModerateForm(request.POST)
+    if form.is_valid():
+        services.moderate_report(actor=request.user, report=report, **form.cleaned_data)
+        messages.success(request, _("Report moderated."))
+    return redirect("mapping:reports", city.slug)
