@@ -63,6 +63,11 @@ MATRIX = {
     "api-1:get_city": ("get", {"slug": "mombasa"}, api(READERS)),
     "api-1:list_areas": ("get", {"slug": "mombasa"}, api(READERS)),
     "api-1:get_area": ("get", {"slug": "mombasa", "code": "KE00100301"}, api(READERS)),
+    "api-1:list_indicators": ("get", {"slug": "mombasa"}, api({**PROFILE_READERS, "member": 200})),
+    "api-1:list_observations": ("get", {"slug": "mombasa"}, api({**PROFILE_READERS, "member": 200})),
+    "api-1:report_counts": ("get", {"slug": "mombasa"}, api(READERS)),
+    "api-1:list_profiles": ("get", {"slug": "mombasa"}, api(PROFILE_READERS)),
+    "api-1:get_profile": ("get", {"slug": "mombasa", "pk": "profile"}, api(PROFILE_READERS)),
     # ninja's mount point: it only anchors reverse(); nothing is served there.
     "api-1:api-root": ("get", {}, everyone(404)),
     # The API's description is public, like any published interface.

@@ -11,6 +11,8 @@ from ninja.security import HttpBearer, django_auth
 from tamasuk.cities import queries
 from tamasuk.cities.permissions import role_in, visible_levels
 
+from tamasuk.mapping.api import router as mapping_router
+
 from .services import user_for_token
 
 
@@ -140,3 +142,4 @@ def get_area(request, slug: str, code: str):
 
 
 api.add_router("/", router)
+api.add_router("/", mapping_router)

@@ -27,18 +27,19 @@ class Action(StrEnum):
     VIEW_SMALL_CELLS = "view_small_cells"  # counts below k, unsuppressed: the city team only
     RECORD_REPORT = "record_report"        # enter what residents reported (the network's focal points too)
     VIEW_PROFILES = "view_profiles"        # saved priority profiles (auditors read them too)
+    READ_CITY_DATA = "read_city_data"      # indicators and observations: the city team and its network
 
 
 # What each role may do in its own city. Auditors read everything and write nothing.
 ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.ADMIN: set(Action),
     Role.COORDINATOR: {Action.VIEW_CITY, Action.EDIT_AREAS, Action.EDIT_CITY_DATA, Action.RUN_ANALYSIS,
-                       Action.EXPORT, Action.VIEW_SMALL_CELLS, Action.RECORD_REPORT, Action.VIEW_PROFILES},
+                       Action.EXPORT, Action.VIEW_SMALL_CELLS, Action.RECORD_REPORT, Action.VIEW_PROFILES, Action.READ_CITY_DATA},
     Role.ANALYST: {Action.VIEW_CITY, Action.RUN_ANALYSIS, Action.EXPORT, Action.VIEW_SMALL_CELLS,
-                   Action.VIEW_PROFILES},
-    Role.MEMBER: {Action.VIEW_CITY, Action.RECORD_REPORT},
+                   Action.VIEW_PROFILES, Action.READ_CITY_DATA},
+    Role.MEMBER: {Action.VIEW_CITY, Action.RECORD_REPORT, Action.READ_CITY_DATA},
     Role.AUDITOR: {Action.VIEW_CITY, Action.VIEW_AUDIT, Action.EXPORT, Action.VIEW_SMALL_CELLS,
-                   Action.VIEW_PROFILES},
+                   Action.VIEW_PROFILES, Action.READ_CITY_DATA},
     Role.NATIONAL: {Action.VIEW_CITY},
 }
 # Reading a city's shared pages as someone from outside it (a national liaison of its country, a peer city).

@@ -1,0 +1,150 @@
+"""Mapping routes of the API: indicators, observations in bulk, aggregated report counts, saved profiles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Router, Schema
+
+from tamasuk.analysis.disclosure import DisclosureError, suppress
+from tamasuk.cities import queries as city_queries
+from tamasuk.cities.permissions import Action, require
+
+from . import queries
+from .models import Observation, ReportCategory
+
+router = Router(tags=["mapping"])
+
+
+class Error(Schema):
+    detail: str
+
+
+ERRORS = {401: Error, 403: Error, 404: Error}
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    names: dict
+    unit: str
+    direction: str
+    theme: str
+    source: str
+    hxl_tag: str
+
+
+class ObservationOut(Schema):
+    area: str
+    indicator: str
+    period: str
+    value: float
+    sex: str
+    age_band: str
+    group: str
+    source: str
+
+
+class ObservationPage(Schema):
+    count: int
+    offset: int
+    limit: int
+    results: list[ObservationOut]
+
+
+class ReportCounts(Schema):
+    since: dt.date | None
+    until: dt.date | None
+    k: int
+    suppressed: bool
+    categories: list[str]
+    areas: list[dict]
+    totals: dict
+
+
+class ProfileOut(Schema):
+    id: int
+    name: str
+    period: str
+    created_at: dt.datetime
+    created_by: str
+    spec: dict
+    results: dict | None = None
+
+
+@router.get("/cities/{slug}/indicators", response={200: list[IndicatorOut], **ERRORS})
+def list_indicators(request, slug: str):
+    city = city_queries.city_for(request.auth, slug)
+    require(request.auth, Action.READ_CITY_DATA, city)
+    return [{"code": i.code, "name": i.name, "names": i.names, "unit": i.unit, "direction": i.direction,
+             "theme": i.theme.code, "source": i.source, "hxl_tag": i.hxl_tag}
+            for i in queries.indicators(request.auth, city)]
+
+
+@router.get("/cities/{slug}/observations", response={200: ObservationPage, **ERRORS, 422: dict},
+            summary="Observations in bulk (paged, up to 10,000 a page)")
+def list_observations(request, slug: str, indicator: str | None = None, period: str | None = None,
+                      area: str | None = None, offset: int = 0, limit: int = 1000):
+    city = city_queries.city_for(request.auth, slug)
+    require(request.auth, Action.READ_CITY_DATA, city)
+    limit = max(1, min(limit, 10_000))
+    qs = Observation.objects.filter(city=city).order_by("id")
+    if indicator:
+        qs = qs.filter(indicator__code=indicator)
+    if period:
+        qs = qs.filter(period=period)
+    if area:
+        qs = qs.filter(area__code=area)
+    rows = qs.values_list("area__code", "indicator__code", "period", "value", "sex", "age_band", "group",
+                          "source")[offset:offset + limit]
+    keys = ["area", "indicator", "period", "value", "sex", "age_band", "group", "source"]
+    return {"count": qs.count(), "offset": offset, "limit": limit,
+            "results": [dict(zip(keys, r, strict=True)) for r in rows]}
+
+
+@router.get("/cities/{slug}/reports/counts", response={200: ReportCounts, **ERRORS, 422: dict},
+            summary="Community-report counts per area and category; small cells suppressed outside the city team")
+def report_counts(request, slug: str, since: dt.date | None = None, until: dt.date | None = None):
+    city = city_queries.city_for(request.auth, slug)
+    counts = queries.report_counts(request.auth, city, since=since, until=until)
+    level = max(city_queries.levels(city) or [1])
+    areas = [a.code for a in city_queries.areas(request.auth, city, level=level)]
+    cats = list(ReportCategory.values)
+    table = [[counts["counts"].get((a, c), 0) for c in cats] for a in areas]
+    suppressed = counts["suppressed"]
+    totals = {c: sum(row[j] for row in table) for j, c in enumerate(cats)}
+    totals["all"] = sum(totals.values())
+    if suppressed:
+        try:
+            published = suppress(table, k=city.suppression_k)
+        except DisclosureError:
+            # A table that cannot be protected at this level is not published cell by cell at all.
+            published = None
+        if published is None:
+            table = [["x"] * len(cats) for _ in areas]
+        else:
+            table = published.cells.tolist()
+            totals = dict(zip(cats, published.col_totals.tolist(), strict=True))
+            totals["all"] = published.total
+    return {"since": since, "until": until, "k": city.suppression_k, "suppressed": suppressed, "categories": cats,
+            "areas": [{"code": a, "counts": dict(zip(cats, row, strict=True))} for a, row in zip(areas, table,
+                                                                                                 strict=True)],
+            "totals": totals}
+
+
+@router.get("/cities/{slug}/profiles", response={200: list[ProfileOut], **ERRORS})
+def list_profiles(request, slug: str):
+    city = city_queries.city_for(request.auth, slug)
+    require(request.auth, Action.VIEW_PROFILES, city)
+    return [{"id": p.pk, "name": p.name, "period": p.period, "created_at": p.created_at,
+             "created_by": p.created_by.username, "spec": p.spec} for p in queries.profiles(request.auth, city)]
+
+
+@router.get("/cities/{slug}/profiles/{pk}", response={200: ProfileOut, **ERRORS})
+def get_profile(request, slug: str, pk: int):
+    city = city_queries.city_for(request.auth, slug)
+    p = queries.profile(request.auth, city, pk)
+    return {"id": p.pk, "name": p.name, "period": p.period, "created_at": p.created_at,
+            "created_by": p.created_by.username, "spec": p.spec, "results": p.results}
+
+
