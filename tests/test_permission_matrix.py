@@ -98,7 +98,6 @@ def test_every_url_is_declared():
 def refs(db, users, city):
     from tamasuk.api.services import create_token
     from tamasuk.cities.models import Membership
-
     from tamasuk.mapping.models import CommunityReport
     from tamasuk.mapping.services import save_profile
 

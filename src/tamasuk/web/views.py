@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tamasuk.analysis.svg import sparkline
 from tamasuk.api.models import ApiToken
 from tamasuk.api.services import create_token, revoke_token
 from tamasuk.audit.models import AuditEvent
@@ -21,8 +22,6 @@ from tamasuk.audit.services import verify_chain
 from tamasuk.cities import queries, services
 from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Membership
 from tamasuk.cities.permissions import Action, can, role_in
-
-from tamasuk.analysis.svg import sparkline
 from tamasuk.mapping import queries as mapping_queries
 from tamasuk.mapping.models import ReportCategory
 
