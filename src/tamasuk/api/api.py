@@ -10,7 +10,6 @@ from ninja.security import HttpBearer, django_auth
 
 from tamasuk.cities import queries
 from tamasuk.cities.permissions import role_in, visible_levels
-
 from tamasuk.mapping.api import router as mapping_router
 
 from .services import user_for_token
