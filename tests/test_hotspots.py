@@ -650,3 +650,17 @@ def test_rates_feed_hotspots():
     c = hs.classify(g.Zs, g.p_sim_two_sided)
     assert c.bins[8] > 0 and c.labels[8].startswith("hot_")
     assert (c.bins[[34, 40, 48]] <= 0).all()
+
+
+def test_two_sided_p_values_do_not_call_ties_significant():
+    """Zero reports among many zeros is not a cold spot: ties count on both sides."""
+    y = np.zeros(25)
+    y[[6, 7, 11, 12]] = [9.0, 7.0, 8.0, 10.0]
+    w = hs.queen_weights(grid(5, 5))
+    directed = hs.local_g(y, w, star=True, permutations=999, seed=3)
+    two = hs.local_g(y, w, star=True, permutations=999, seed=3, alternative="two-sided")
+    far = 24  # a zero cell far from the cluster, all of its neighbours zero too
+    assert directed.p_sim[far] == pytest.approx(1 / 1000)  # esda's convention
+    assert two.p_sim[far] > 0.5 and two.p_sim_two_sided[far] == two.p_sim[far]
+    hot = hs.classify(two.Zs, two.p_sim, fdr=False)
+    assert hot.bins[12] > 0 and hot.bins[far] == 0

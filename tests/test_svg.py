@@ -457,3 +457,15 @@ def test_rtl_bars_grow_from_the_right():
     assert {t.get("text-anchor") for t in root.iter(f"{S}text")} == {"end"}
     with pytest.raises(ValueError, match="≥ 0"):
         bar_chart([("x", -1)], title="t")
+
+
+def test_given_category_order_pairs_each_category_with_its_colour():
+    """Hot spots must be red and cold spots blue whatever their labels sort to (in any language)."""
+    areas = [MapArea(key="a", label="A", geometry=square(39.60, -4.0), category="Zimmer hot"),
+             MapArea(key="b", label="B", geometry=square(39.62, -4.0), category="Alpha cold"),
+             MapArea(key="c", label="C", geometry=square(39.64, -4.0), category="Mid")]
+    svg = choropleth(areas, title="t", mode="categorical", categories=["Zimmer hot", "Mid", "Alpha cold"],
+                     palette=["#b2182b", "#f7f7f7", "#2166ac"])
+    paths = area_paths(parse(svg))
+    assert (paths["a"].get("fill"), paths["c"].get("fill"), paths["b"].get("fill")) == (
+        "#b2182b", "#f7f7f7", "#2166ac")

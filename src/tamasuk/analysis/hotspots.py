@@ -94,7 +94,7 @@ __all__ = [
 
 PERMUTATIONS = 999
 _TRANSFORMS = ("o", "b", "r")
-_ALTERNATIVES = ("directed", "greater", "lesser", "folded")
+_ALTERNATIVES = ("directed", "greater", "lesser", "folded", "two-sided")
 _TIE_RTOL = 1e-10
 
 
@@ -458,6 +458,12 @@ def _p_from_sims(sims: np.ndarray, obs: np.ndarray, alternative: str) -> np.ndar
         count = (np.abs(sims - mean) >= np.abs(obs[:, None] - mean) - tol).sum(axis=1)
     elif alternative == "lesser":
         count = (sims <= obs[:, None] + tol).sum(axis=1)
+    elif alternative == "two-sided":
+        # Ties count on both sides. esda's "directed" counts them on one side only, so an area at the
+        # minimum of many equal values (say, zero reports among zeros) looks "significantly cold".
+        ge = (sims >= obs[:, None] - tol).sum(axis=1)
+        le = (sims <= obs[:, None] + tol).sum(axis=1)
+        return np.minimum(1.0, 2.0 * (np.minimum(ge, le) + 1.0) / (P + 1.0))
     else:
         count = (sims >= obs[:, None] - tol).sum(axis=1)
         if alternative == "directed":
@@ -588,7 +594,9 @@ class LocalG:
 
     @property
     def p_sim_two_sided(self) -> np.ndarray | None:
-        return None if self.p_sim is None else np.minimum(1.0, 2.0 * self.p_sim)
+        if self.p_sim is None or self.alternative == "two-sided":
+            return self.p_sim
+        return np.minimum(1.0, 2.0 * self.p_sim)
 
 
 def local_g(
@@ -719,7 +727,9 @@ class LocalMoran:
 
     @property
     def p_sim_two_sided(self) -> np.ndarray | None:
-        return None if self.p_sim is None else np.minimum(1.0, 2.0 * self.p_sim)
+        if self.p_sim is None or self.alternative == "two-sided":
+            return self.p_sim
+        return np.minimum(1.0, 2.0 * self.p_sim)
 
 
 def local_moran(

@@ -390,14 +390,19 @@ class _LegendItem:
     numeric: bool
 
 
-def _classify(areas, mode, breaks, n_classes, palette, value_format, no_data_label, id_prefix):
+def _classify(areas, mode, breaks, n_classes, palette, value_format, no_data_label, id_prefix, categories=None):
     nodata = _Style(f"url(#{id_prefix}-nodata)", "nodata")
     styles: list[_Style] = []
     legend: list[_LegendItem] = []
     if mode == "outline":
         return [_Style(OUTLINE_FILL, "outline") for _ in areas], legend
     if mode == "categorical":
-        cats = sorted({a.category for a in areas if a.category is not None}, key=str)
+        present = {a.category for a in areas if a.category is not None}
+        # A caller-given order pairs category i with palette colour i (e.g. hot → cold classes).
+        cats = [c for c in categories if c in present] if categories else sorted(present, key=str)
+        if categories:
+            palette = [colour for c, colour in zip(categories, palette or CATEGORICAL_PALETTE, strict=False)
+                       if c in present]
         colours = tuple(palette) if palette else CATEGORICAL_PALETTE
         if not colours:
             raise ValueError("palette is empty")
@@ -508,6 +513,7 @@ def choropleth(
     label_areas: bool = False,
     id_prefix: str = "map",
     rtl: bool = False,
+    categories: Sequence[str] | None = None,
 ) -> str:
     """A map of ``areas`` as an SVG string, with its legend below the map.
 
@@ -516,7 +522,8 @@ def choropleth(
         ``[e0, e1, …, ek]`` (k classes, class i is ``e_i ≤ v < e_i+1``, values outside go to the
         end classes); without them, ``n_classes`` quantile classes of the values (duplicate edges
         merged, so there may be fewer). ``palette`` (light → dark) is spread over the classes.
-      * ``"categorical"`` colours by ``category`` (categories in sorted order, qualitative palette).
+      * ``"categorical"`` colours by ``category`` (categories in sorted order, qualitative palette;
+        or, with ``categories``, in that order, ``palette[i]`` for ``categories[i]``).
       * ``"outline"``: one neutral fill, no legend.
     Areas without a value (or category) get a hatched grey "no data" fill and a legend entry.
 
@@ -533,7 +540,7 @@ def choropleth(
         raise ValueError("width and height must be positive")
     font = _font_size(width)
     styles, legend_items = _classify(
-        areas, mode, breaks, n_classes, palette, value_format, no_data_label, id_prefix
+        areas, mode, breaks, n_classes, palette, value_format, no_data_label, id_prefix, categories
     )
 
     geoms = [_area_shape(a) for a in areas]

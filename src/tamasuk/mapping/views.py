@@ -223,8 +223,8 @@ def hotspots(request, city):
     if ok.sum() >= 3 and np.nanstd(y) > 0:
         y_filled = np.where(ok, y, np.nanmean(y))
         w = hs.queen_weights([shape(a.geometry) for a in areas], method="strtree", tolerance=1e-6)
-        result = hs.local_g(y_filled, w, star=True, permutations=999, seed=7)
-        classes = hs.classify(result.Zs, result.p_sim_two_sided, fdr=True)
+        result = hs.local_g(y_filled, w, star=True, permutations=999, seed=7, alternative="two-sided")
+        classes = hs.classify(result.Zs, result.p_sim, fdr=True)
     labels = {3: _("Hot spot, 99 %"), 2: _("Hot spot, 95 %"), 1: _("Hot spot, 90 %"), 0: _("Not significant"),
               -1: _("Cold spot, 90 %"), -2: _("Cold spot, 95 %"), -3: _("Cold spot, 99 %")}
     lang = get_language()
@@ -239,10 +239,9 @@ def hotspots(request, city):
             rows.append({"area": a, "name": name, "label": labels[b], "bin": b,
                          "z": float(result.Zs[i]), "p": float(classes.p_used[i])})
     rows.sort(key=lambda r: -r["bin"])
-    palette_order = [labels[b] for b in (3, 2, 1, 0, -1, -2, -3)]
-    svg = choropleth(sorted(items, key=lambda m: palette_order.index(m.category)), mode="categorical",
-                     palette=[CLASS_COLOURS[b] for b in (3, 2, 1, 0, -1, -2, -3)
-                              if labels[b] in {m.category for m in items}],
+    order = (3, 2, 1, 0, -1, -2, -3)
+    svg = choropleth(items, mode="categorical", categories=[labels[b] for b in order],
+                     palette=[CLASS_COLOURS[b] for b in order],
                      title=_("Hot and cold spots"), description=_("Getis–Ord Gi* with 999 permutations, "
                                                                   "false discovery rate controlled."),
                      rtl=get_language_bidi(), id_prefix="hot")
