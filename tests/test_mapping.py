@@ -1,0 +1,196 @@
+"""Local mapping as users meet it: observations, reports, prioritisation, profiles, hotspots, privacy."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.urls import reverse
+
+from tamasuk.audit.models import AuditEvent
+from tamasuk.cities.models import Area
+from tamasuk.mapping import services
+from tamasuk.mapping.models import CommunityReport, Indicator, Observation, PriorityProfile
+
+ALL_INDICATORS = [
+    "youth-unemployment", "food-insecurity", "informal-housing", "no-sanitation", "below-poverty-line",
+    "trust-in-police", "feel-safe-at-night",
+]
+
+
+def obs(row, area, indicator, value, period="2030"):
+    return services.ObservationInput(row=row, area=area, indicator=indicator, period=period,
+                                     period_start=dt.date(int(period[:4]), 1, 1),
+                                     period_end=dt.date(int(period[:4]), 12, 31), value=value)
+
+
+@pytest.fixture
+def events(db):
+    start = AuditEvent.objects.count()
+    return lambda: AuditEvent.objects.count() - start
+
+
+def test_import_is_all_or_nothing_and_names_the_bad_rows(users, city, events):
+    records = [obs(2, "KE00100101", "food-insecurity", 10.0), obs(3, "Nowhere", "food-insecurity", 11.0),
+               obs(4, "KE00100102", "not-an-indicator", 12.0)]
+    summary = services.import_observations(actor=users["coordinator"], city=city, records=records)
+    assert not summary.ok
+    assert {(e.row, e.column, e.value) for e in summary.errors} == {(3, "area", "Nowhere"),
+                                                                  (4, "indicator", "not-an-indicator")}
+    assert not Observation.objects.filter(period="2030").exists() and events() == 0
+
+
+def test_dry_run_reports_then_import_then_reimport_changes_nothing(users, city, events):
+    records = [obs(2, "KE00100101", "food-insecurity", 10.0), obs(3, "Changamwe Ward 2", "food-insecurity", 11.0)]
+    dry = services.import_observations(actor=users["coordinator"], city=city, records=records, dry_run=True)
+    assert (dry.new, dry.changed, dry.unchanged) == (2, 0, 0)
+    assert not Observation.objects.filter(period="2030").exists() and events() == 0
+    done = services.import_observations(actor=users["coordinator"], city=city, records=records, source_name="x.csv")
+    assert (done.new, events()) == (2, 1)
+    assert Observation.objects.get(period="2030", area__code="KE00100102").value == 11.0  # matched by name
+    again = services.import_observations(actor=users["coordinator"], city=city, records=records)
+    assert (again.new, again.changed, again.unchanged, events()) == (0, 0, 2, 1)
+    changed = services.import_observations(actor=users["coordinator"], city=city,
+                                           records=[obs(2, "KE00100101", "food-insecurity", 12.5)])
+    assert changed.changed == 1 and changed.examples[0]["before"] == 10.0 and events() == 2
+
+
+def test_a_point_becomes_its_ward_and_is_forgotten(users, city, events):
+    from shapely.geometry import shape
+
+    ward = Area.objects.get(city=city, code="KE00100303")
+    p = shape(ward.geometry).representative_point()
+    report = services.create_report(actor=users["member"], city=city, category="hate_speech",
+                                    date=dt.date(2026, 9, 1), channel="sms", text="slogans", point=(p.x, p.y))
+    assert report.area == ward
+    assert not {f.name for f in CommunityReport._meta.get_fields()} & {"lon", "lat", "point", "reporter",
+                                                                          "created_by", "phone", "name"}
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert "slogans" not in event.after and events() == 1  # the free text is not copied into the log
+
+
+def test_a_point_outside_the_city_is_refused(users, city):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="outside every area"):
+        services.create_report(actor=users["member"], city=city, category="tension", date=dt.date(2026, 1, 1),
+                               channel="web", point=(10.0, 10.0))
+
+
+def _ranking_url(**extra):
+    params = {"period": "2030", "preset": "balanced", "normalisation": "minmax", "aggregation": "arithmetic",
+              "impute": "mean", "indicators": ALL_INDICATORS, **extra}
+    return reverse("mapping:priorities", args=["mombasa"]), params
+
+
+def _seed_2030(users, city, worst="KE00100404"):
+    """Every ward middling, one ward worst on every indicator (direction respected)."""
+    records, row = [], 1
+    for ward in Area.objects.filter(city=city, level=2):
+        for code in ALL_INDICATORS:
+            better = Indicator.objects.get(city=city, code=code).direction == "better"
+            value = 50.0 + (hash((ward.code, code)) % 20)
+            if ward.code == worst:
+                value = 1.0 if better else 99.0
+            row += 1
+            records.append(obs(row, ward.code, code, value))
+    assert services.import_observations(actor=users["coordinator"], city=city, records=records).ok
+
+
+def test_the_ward_worst_on_everything_ranks_first_with_its_drivers(users, city, client_for):
+    _seed_2030(users, city)
+    url, params = _ranking_url()
+    html = client_for("analyst").get(url, params).content.decode()
+    table = html[html.index('<table class="ranking">'):]
+    body = table.index("<tbody>")
+    first_row = table[body:table.index("</tr>", body)]
+    assert "KE00100404" in first_row and ">1<" in first_row
+    assert first_row.count("<li>") == 3
+    assert "extremis" not in html.lower()  # need for services and investment, never a label on people
+
+
+def test_saving_recomputes_on_the_server_and_the_profile_never_changes(users, city, client_for, events):
+    _seed_2030(users, city)
+    url, params = _ranking_url()
+    c = client_for("coordinator")
+    response = c.post(reverse("mapping:save_profile", args=["mombasa"]),
+                      {**params, "name": "Vaccination, October", "results": "forged"})
+    profile = PriorityProfile.objects.get(name="Vaccination, October")
+    assert response.status_code == 302 and response["Location"].endswith(f"/profiles/{profile.pk}/")
+    assert profile.results["areas"][0]["code"] == "KE00100404" and profile.spec["preset"] == "balanced"
+    assert AuditEvent.objects.order_by("-seq").first().action == "profile.save"
+    profile.name = "changed"
+    with pytest.raises(ValueError, match="cannot be changed"):
+        profile.save()
+    page = c.get(reverse("mapping:profile", args=["mombasa", profile.pk])).content.decode()
+    assert "Vaccination, October" in page and "cannot be changed" in page
+    area_page = c.get(reverse("web:area", args=["mombasa", "KE00100404"])).content.decode()
+    assert "Vaccination, October" in area_page and "rank 1 of 30" in area_page
+
+
+def test_profile_exports_carry_hxl_and_geojson(users, city, client_for):
+    _seed_2030(users, city)
+    url, params = _ranking_url()
+    c = client_for("analyst")
+    c.post(reverse("mapping:save_profile", args=["mombasa"]), {**params, "name": "Export check"})
+    profile = PriorityProfile.objects.get(name="Export check")
+    rows = list(csv.reader(io.StringIO(c.get(reverse("mapping:profile_csv", args=["mombasa", profile.pk]))
+                                       .content.decode())))
+    assert rows[1][:4] == ["#adm2+code", "#adm2+name", "#severity+score", "#severity+rank"]
+    assert len(rows) == 2 + 30 and rows[2][0] == "KE00100404"
+    geo = c.get(reverse("mapping:profile_geojson", args=["mombasa", profile.pk])).json()
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 30
+    assert geo["features"][0]["properties"]["rank"] == 1
+
+
+def _small_cell(city):
+    """A (ward, category) whose count is between 1 and k-1 in the demo data."""
+    from collections import Counter
+
+    counts = Counter(CommunityReport.objects.filter(city=city).values_list("area__code", "category"))
+    return next((key, n) for key, n in counts.items() if 0 < n < city.suppression_k)
+
+
+def test_small_report_counts_are_hidden_outside_the_city_team(city, client_for):
+    (ward, _category), n = _small_cell(city)
+    url = reverse("web:area", args=["mombasa", ward])
+    team = client_for("analyst").get(url).content.decode()
+    network = client_for("member").get(url).content.decode()
+    counts_team = re.findall(r"<td>(\S+)</td></tr>", team[team.index("Community reports by category"):])
+    counts_network = re.findall(r"<td>(\S+)</td></tr>", network[network.index("Community reports by category"):])
+    assert str(n) in counts_team
+    assert "&lt;5" in counts_network
+    assert not any(v.isdigit() and 0 < int(v) < 5 for v in counts_network)
+
+
+def test_api_report_counts_for_a_peer_publish_no_small_cell(city, client_for):
+    data = client_for("peer").get(reverse("api-1:report_counts", args=["mombasa"])).json()
+    assert data["suppressed"] is True
+    cells = [v for a in data["areas"] for v in a["counts"].values()]
+    assert "<5" in cells
+    assert not any(isinstance(v, int) and 0 < v < 5 for v in cells)
+    own = client_for("analyst").get(reverse("api-1:report_counts", args=["mombasa"])).json()
+    assert own["suppressed"] is False and own["totals"]["all"] == CommunityReport.objects.filter(city=city).count()
+
+
+def test_hotspot_page_finds_the_synthetic_clusters(client_for):
+    html = client_for("analyst").get(reverse("mapping:hotspots", args=["mombasa"]),
+                                     {"variable": "reports:", "since": "2024-01-01", "until": "2026-12-31"}
+                                     ).content.decode()
+    assert "Hot spot" in html
+    assert "No ward is significantly hot or cold" not in html
+
+
+def test_reports_list_is_the_city_teams_and_a_member_can_record_one(city, client_for):
+    assert client_for("member").get(reverse("mapping:reports", args=["mombasa"])).status_code == 403
+    response = client_for("member").post(reverse("mapping:new_report", args=["mombasa"]), {
+        "category": "grievance", "date": "2026-10-01", "area": "KE00100201", "channel": "forum",
+        "text": "water points closed"})
+    assert response.status_code == 302
+    assert CommunityReport.objects.filter(city=city, text="water points closed", area__code="KE00100201").exists()
+    bad = client_for("member").post(reverse("mapping:new_report", args=["mombasa"]), {
+        "category": "grievance", "date": "2026-10-01", "channel": "forum"})
+    assert "Choose the area, or give a point inside it." in bad.content.decode()
