@@ -77,7 +77,7 @@ def create_indicator(*, actor, city: City, code: str, name: str, unit: str, dire
 
 # ---- observations -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObservationInput:
     """One value to write; `row` is where it came from, so errors can name it."""
 
@@ -137,7 +137,10 @@ def import_observations(*, actor, city: City, records: Iterable[ObservationInput
         areas[a.code.casefold()] = a.pk
         areas.setdefault(a.name.casefold(), a.pk)
     indicators = {i.code.casefold(): i.pk for i in Indicator.objects.filter(city=city).only("id", "code")}
-    resolved: list[tuple[ObservationInput, int, int]] = []
+    # Slotted records plus two int lists: a million rows stay well under a gigabyte.
+    resolved: list[ObservationInput] = []
+    area_ids: list[int] = []
+    ind_ids: list[int] = []
     for rec in records:
         area_id = areas.get(str(rec.area).strip().casefold())
         ind_id = indicators.get(str(rec.indicator).strip().casefold())
@@ -148,13 +151,15 @@ def import_observations(*, actor, city: City, records: Iterable[ObservationInput
             summary.errors.append(InputError(rec.row, "indicator", str(rec.indicator),
                                              _("no indicator of this city has this code")))
         if area_id is not None and ind_id is not None:
-            resolved.append((rec, area_id, ind_id))
+            resolved.append(rec)
+            area_ids.append(area_id)
+            ind_ids.append(ind_id)
     if summary.errors:
         return summary
     digest = hashlib.sha256()
     try:
         with transaction.atomic():
-            _write_observations(city, resolved, summary, digest, progress)
+            _write_observations(city, resolved, area_ids, ind_ids, summary, digest, progress)
             if not dry_run and (summary.new or summary.changed):
                 record(actor=actor, action="observation.import", object_type="mapping.observation",
                        object_id=source_name[:64] or "import", city=city,
@@ -167,50 +172,50 @@ def import_observations(*, actor, city: City, records: Iterable[ObservationInput
     return summary
 
 
-def _key(ind_id, area_id, period, sex, age, group):
-    return (ind_id, area_id, period, sex, age, group)
-
-
-def _write_observations(city, resolved, summary: ImportSummary, digest, progress) -> None:
-    indicator_ids = {ind for _, _, ind in resolved}
-    periods = {rec.period for rec, _, _ in resolved}
-    existing = {}
-    for obs in Observation.objects.filter(city=city, indicator_id__in=indicator_ids, period__in=periods).only(
+def _write_observations(city, resolved, area_ids, ind_ids, summary: ImportSummary, digest, progress) -> None:
+    periods = {rec.period for rec in resolved}
+    existing = {}  # key → (pk, value, source, method_note): tuples, not model instances, to keep memory low
+    for pk, ind, area, period, sex, age, group, value, source, note in Observation.objects.filter(
+            city=city, indicator_id__in=set(ind_ids), period__in=periods).values_list(
             "id", "indicator_id", "area_id", "period", "sex", "age_band", "group", "value", "source",
-            "method_note"):
-        existing[_key(obs.indicator_id, obs.area_id, obs.period, obs.sex, obs.age_band, obs.group)] = obs
+            "method_note").iterator(chunk_size=BATCH):
+        existing[(ind, area, period, sex, age, group)] = (pk, value, source, note)
     to_create, to_update = [], []
-    for n, (rec, area_id, ind_id) in enumerate(resolved, start=1):
-        key = _key(ind_id, area_id, rec.period, rec.sex, rec.age_band, rec.group)
+    total = len(resolved)
+    for n, (rec, area_id, ind_id) in enumerate(zip(resolved, area_ids, ind_ids, strict=True), start=1):
+        key = (ind_id, area_id, rec.period, rec.sex, rec.age_band, rec.group)
         digest.update(repr((key, rec.value)).encode())
-        obs = existing.get(key)
-        if obs is None:
+        old = existing.get(key)
+        if old is None:
             to_create.append(Observation(
                 city=city, indicator_id=ind_id, area_id=area_id, period=rec.period, period_start=rec.period_start,
                 period_end=rec.period_end, value=rec.value, sex=rec.sex, age_band=rec.age_band, group=rec.group,
                 source=rec.source, method_note=rec.method_note))
             summary.new += 1
-        elif obs.value != rec.value or (rec.source and obs.source != rec.source) or (
-                rec.method_note and obs.method_note != rec.method_note):
-            if len(summary.examples) < 20:
-                summary.examples.append({"row": rec.row, "area": rec.area, "indicator": rec.indicator,
-                                         "period": rec.period, "before": obs.value, "after": rec.value})
-            obs.value = rec.value
-            obs.source = rec.source or obs.source
-            obs.method_note = rec.method_note or obs.method_note
-            to_update.append(obs)
-            summary.changed += 1
         else:
-            summary.unchanged += 1
+            pk, value, source, note = old
+            if value != rec.value or (rec.source and source != rec.source) or (
+                    rec.method_note and note != rec.method_note):
+                if len(summary.examples) < 20:
+                    summary.examples.append({"row": rec.row, "area": rec.area, "indicator": rec.indicator,
+                                             "period": rec.period, "before": value, "after": rec.value})
+                to_update.append(Observation(pk=pk, value=rec.value, source=rec.source or source,
+                                             method_note=rec.method_note or note))
+                summary.changed += 1
+            else:
+                summary.unchanged += 1
         if len(to_create) >= BATCH:
             Observation.objects.bulk_create(to_create, batch_size=BATCH)
             to_create = []
+        if len(to_update) >= BATCH:
+            Observation.objects.bulk_update(to_update, ["value", "source", "method_note"], batch_size=BATCH)
+            to_update = []
         if progress and n % BATCH == 0:
-            progress(n, len(resolved))
+            progress(n, total)
     Observation.objects.bulk_create(to_create, batch_size=BATCH)
     Observation.objects.bulk_update(to_update, ["value", "source", "method_note"], batch_size=BATCH)
     if progress:
-        progress(len(resolved), len(resolved))
+        progress(total, total)
 
 
 # ---- community reports -------------------------------------------------------------------------
