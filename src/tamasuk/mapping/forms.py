@@ -88,3 +88,40 @@ class HotspotForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     per_population = forms.BooleanField(label=_("Per 10,000 residents"), required=False)
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        from .models import Indicator
+
+        model = Indicator
+        fields = ["code", "name", "unit", "direction", "theme", "source", "hxl_tag", "denominator", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, city, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import Indicator, Theme
+
+        self.fields["theme"].queryset = Theme.objects.filter(city=city)
+        self.fields["denominator"].queryset = Indicator.objects.filter(city=city)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+        self._city = city
+
+    def validate_unique(self):
+        # Uniqueness per city is the service's and the database's; the form has no city field to check it.
+        pass
+
+
+class ThemeForm(forms.Form):
+    name = forms.CharField(label=_("Theme name"), max_length=200)
+
+
+class ReportFileForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if f.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return f

@@ -276,3 +276,89 @@ def save_profile(*, actor, city: City, name: str, period: str, spec: dict, resul
            after={"name": name, "period": period, "spec": spec,
                   "top": [r["code"] for r in sorted(results.get("areas", []), key=lambda r: r["rank"])[:5]]})
     return profile
+
+
+@transaction.atomic
+def update_indicator(*, actor, indicator: Indicator, **changes) -> Indicator:
+    allowed = {"name", "names", "unit", "direction", "theme", "source", "hxl_tag", "description", "denominator"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    before = _indicator_snapshot(indicator)
+    for key, value in changes.items():
+        setattr(indicator, key, value)
+    if indicator.theme.city_id != indicator.city_id:
+        raise ValidationError(_("Theme and denominator must belong to the same city."))
+    indicator.full_clean()
+    indicator.save()
+    record(actor=actor, action="indicator.update", obj=indicator, city=indicator.city, before=before,
+           after=_indicator_snapshot(indicator))
+    return indicator
+
+
+@transaction.atomic
+def rename_theme(*, actor, theme: Theme, name: str, names: dict | None = None) -> Theme:
+    before = {"name": theme.name, "names": theme.names}
+    theme.name = name.strip()
+    if names is not None:
+        theme.names = names
+    theme.full_clean()
+    theme.save(update_fields=["name", "names"])
+    record(actor=actor, action="theme.rename", obj=theme, city=theme.city, before=before,
+           after={"name": theme.name, "names": theme.names})
+    return theme
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    row: int
+    date: str
+    category: str
+    area: str
+    channel: str
+    text: str = ""
+
+
+def import_reports(*, actor, city: City, rows: list[ReportInput], dry_run: bool = False,
+                   source_name: str = "") -> ImportSummary:
+    """Community reports from a partner's spreadsheet: every row checked first, then all written or none."""
+    from .models import ReportCategory, ReportChannel
+
+    summary = ImportSummary(dry_run=dry_run)
+    areas = {}
+    for a in Area.objects.filter(city=city):
+        areas[a.code.casefold()] = a
+        areas.setdefault(a.name.casefold(), a)
+    categories = {c.value: c.value for c in ReportCategory} | {str(c.label).casefold(): c.value for c in ReportCategory}
+    channels = {c.value: c.value for c in ReportChannel} | {str(c.label).casefold(): c.value for c in ReportChannel}
+    valid = []
+    for r in rows:
+        try:
+            date = dt.date.fromisoformat(r.date.strip())
+        except ValueError:
+            summary.errors.append(InputError(r.row, "date", r.date, _("use a date like 2026-03-31")))
+            date = None
+        area = areas.get(r.area.strip().casefold())
+        if area is None:
+            summary.errors.append(InputError(r.row, "area", r.area, _("no area of this city has this code or name")))
+        category = categories.get(r.category.strip().casefold())
+        if category is None:
+            summary.errors.append(InputError(r.row, "category", r.category, _("use one of: %(options)s")
+                                             % {"options": ", ".join(c.value for c in ReportCategory)}))
+        channel = channels.get(r.channel.strip().casefold())
+        if channel is None:
+            summary.errors.append(InputError(r.row, "channel", r.channel, _("use one of: %(options)s")
+                                             % {"options": ", ".join(c.value for c in ReportChannel)}))
+        if date and area and category and channel:
+            valid.append(CommunityReport(city=city, date=date, area=area, category=category, channel=channel,
+                                         text=r.text.strip()))
+    if summary.errors:
+        return summary
+    summary.new = len(valid)
+    if dry_run:
+        return summary
+    with transaction.atomic():
+        CommunityReport.objects.bulk_create(valid, batch_size=BATCH)
+        record(actor=actor, action="report.import", object_type="mapping.communityreport",
+               object_id=source_name[:64] or "import", city=city, after={"file": source_name, "new": len(valid)})
+    return summary

@@ -1,0 +1,119 @@
+"""Indicators and themes, and community reports from a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tamasuk.cities.permissions import Action, can
+from tamasuk.web.decorators import city_page
+from tamasuk.web.views import _nav
+
+from . import queries, services
+from .forms import IndicatorForm, ReportFileForm, ThemeForm
+from .models import Indicator, Theme
+
+REPORT_COLUMNS = ["date", "category", "area", "channel", "text"]
+
+
+@login_required
+@city_page(Action.READ_CITY_DATA)
+def indicators(request, city):
+    themes = queries.themes(request.user, city)
+    may_edit = can(request.user, Action.EDIT_CITY_DATA, city)
+    form = IndicatorForm(request.POST or None, city=city)
+    if request.method == "POST":
+        if not may_edit:
+            return redirect("mapping:indicators", city.slug)
+        if form.is_valid():
+            try:
+                ind = services.create_indicator(actor=request.user, city=city, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Indicator “%(name)s” added.") % {"name": ind.name})
+                return redirect("mapping:indicators", city.slug)
+    by_theme = []
+    all_indicators = list(queries.indicators(request.user, city))
+    for theme in sorted(themes.values(), key=lambda t: (t.group, t.order)):
+        by_theme.append((theme, [i for i in all_indicators if i.theme_id == theme.pk],
+                         ThemeForm(initial={"name": theme.name}, prefix=f"t{theme.pk}")))
+    return render(request, "mapping/indicators.html", {**_nav(request, city), "by_theme": by_theme,
+                                                       "form": form, "may_edit": may_edit})
+
+
+@require_POST
+@login_required
+@city_page(Action.EDIT_CITY_DATA)
+def rename_theme(request, city, pk):
+    theme = get_object_or_404(Theme, pk=pk, city=city)
+    form = ThemeForm(request.POST, prefix=f"t{pk}")
+    if form.is_valid():
+        services.rename_theme(actor=request.user, theme=theme, name=form.cleaned_data["name"])
+        messages.success(request, _("Theme renamed."))
+    return redirect("mapping:indicators", city.slug)
+
+
+@login_required
+@city_page(Action.EDIT_CITY_DATA)
+def edit_indicator(request, city, code):
+    indicator = get_object_or_404(Indicator, city=city, code=code)
+    form = IndicatorForm(request.POST or None, city=city, instance=indicator)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "code"}
+        try:
+            services.update_indicator(actor=request.user, indicator=indicator, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Indicator saved."))
+            return redirect("mapping:indicators", city.slug)
+    return render(request, "mapping/indicator_form.html", {**_nav(request, city), "form": form,
+                                                           "indicator": indicator})
+
+
+@login_required
+@city_page(Action.EDIT_CITY_DATA)
+def import_reports(request, city):
+    """CSV with columns date, category, area, channel, text: checked whole, then a dry run, then written."""
+    form = ReportFileForm(request.POST or None, request.FILES or None)
+    summary = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        rows, problem = _read_report_csv(upload.read())
+        if problem:
+            form.add_error("file", problem)
+        else:
+            dry = not request.POST.get("confirm")
+            summary = services.import_reports(actor=request.user, city=city, rows=rows, dry_run=dry,
+                                              source_name=upload.name)
+            if summary.ok and not dry:
+                messages.success(request, _("%(n)s reports imported.") % {"n": summary.new})
+                return redirect("mapping:reports", city.slug)
+    return render(request, "mapping/report_import.html", {**_nav(request, city), "form": form,
+                                                          "summary": summary, "columns": REPORT_COLUMNS})
+
+
+def _read_report_csv(data: bytes):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], _("The file is not UTF-8 text; save it as “CSV UTF-8”.")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REPORT_COLUMNS[:4] if c not in (reader.fieldnames or [])]
+    if missing:
+        return [], _("Missing columns: %(cols)s. The first row must name the columns %(all)s.") % {
+            "cols": ", ".join(missing), "all": ", ".join(REPORT_COLUMNS)}
+    rows = [services.ReportInput(row=n, date=r.get("date") or "", category=r.get("category") or "",
+                                 area=r.get("area") or "", channel=r.get("channel") or "", text=r.get("text") or "")
+            for n, r in enumerate(reader, start=2)]
+    if not rows:
+        return [], _("The file has no rows below the header.")
+    return rows, None
