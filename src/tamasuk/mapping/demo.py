@@ -39,6 +39,23 @@ INDICATORS = [
     ("small-businesses", "local-business", "Registered small businesses", "per 1,000 residents",
      Direction.HIGHER_IS_BETTER, -0.5, 22, 7),
 ]
+# Arabic names, so an Arabic page reads in Arabic (machine-drafted like the interface translations).
+NAMES_AR = {
+    "youth-unemployment": "معدل بطالة الشباب",
+    "food-insecurity": "الأسر التي لا يكفيها الغذاء",
+    "informal-housing": "الأسر في مساكن غير رسمية",
+    "no-sanitation": "الأسر دون صرف صحي محسّن",
+    "below-poverty-line": "الأسر تحت خط الفقر",
+    "trust-in-police": "السكان الذين يثقون بالشرطة",
+    "feel-safe-at-night": "السكان الذين يشعرون بالأمان ليلاً",
+    "feel-excluded": "السكان الذين يشعرون بالإقصاء من القرارات المحلية",
+    "unfair-treatment": "السكان الذين يبلّغون عن معاملة غير عادلة من السلطات",
+    "hate-speech-incidents": "حوادث خطاب الكراهية المسجلة",
+    "violent-crime": "جرائم العنف",
+    "youth-in-programmes": "الشباب المنخرطون في برامج الشباب",
+    "women-in-committees": "النساء في لجان الأحياء",
+    "small-businesses": "المشاريع الصغيرة المسجلة",
+}
 YEARS = [2023, 2024, 2025]
 SOURCE = "Synthetic demo survey (not real data)"
 CATEGORIES = [("tension", 0.3), ("incident", 0.2), ("hate_speech", 0.2), ("grievance", 0.2),
@@ -60,7 +77,8 @@ def load(*, city: City, progress=lambda _m: None, seed: int = 23) -> None:
     progress(f"Adding {len(INDICATORS)} synthetic neighbourhood indicators…")
     for code, theme, name, unit, direction, *_rest in INDICATORS:
         services.create_indicator(actor="demo", city=city, code=code, name=name, unit=unit, direction=direction,
-                                  theme=themes[theme], source=SOURCE, hxl_tag=f"#indicator+{code.replace('-', '_')}")
+                                  theme=themes[theme], source=SOURCE, hxl_tag=f"#indicator+{code.replace('-', '_')}",
+                                  names={"ar": NAMES_AR[code]})
     wards = list(Area.objects.filter(city=city, level=2).order_by("code"))
     # A latent "need" that is smooth in space (neighbouring wards resemble each other) and drifts by year.
     centroids = np.array([_centre(w.geometry) for w in wards])

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import ReportCategory, ReportChannel
@@ -30,7 +31,7 @@ class PriorityForm(forms.Form):
     def __init__(self, *args, periods, indicators, themes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["period"].choices = [(p, p) for p in periods]
-        self.fields["indicators"].choices = [(i.code, i.name) for i in indicators]
+        self.fields["indicators"].choices = [(i.code, i.display_name(get_language())) for i in indicators]
         self.themes = themes
         for theme in themes:
             self.fields[f"w_{theme.code}"] = forms.FloatField(

@@ -73,6 +73,14 @@ def _score_map(city, areas, rows, *, title):
                       value_format=lambda v: f"{v:.0f}", rtl=get_language_bidi(), id_prefix="scores")
 
 
+def _sensitivity_chart(sensitivity):
+    labels = {"weights": _("Weights ±25 %"), "normalisation": _("Normalisation method"),
+              "aggregation": _("Aggregation method"), "leave_one_out": _("One indicator left out")}
+    return bar_chart([(labels.get(s["factor"], s["factor"]), s["total"] or 0.0) for s in sensitivity],
+                     title=_("How much each method choice moves the ranking (total Sobol index)"),
+                     rtl=get_language_bidi(), value_format=lambda v: f"{v:.2f}")
+
+
 def _localise(rows):
     lang = get_language()
     for r in rows:
@@ -92,9 +100,7 @@ def priorities(request, city):
         context.update(
             outcome=outcome, rows=_localise(outcome.areas), save_form=SaveProfileForm(),
             map_svg=_score_map(city, areas, outcome.areas, title=_("Need for services and investment, by ward")),
-            sensitivity_svg=bar_chart([(s["label"], s["total"] or 0.0) for s in outcome.sensitivity],
-                                      title=_("How much each method choice moves the ranking (total Sobol index)"),
-                                      rtl=get_language_bidi(), value_format=lambda v: f"{v:.2f}"),
+            sensitivity_svg=_sensitivity_chart(outcome.sensitivity),
             query=request.GET.urlencode(),
         )
     return render(request, "mapping/priorities.html", context)
@@ -140,9 +146,7 @@ def profile(request, city, pk):
     return render(request, "mapping/profile.html", {
         **_nav(request, city), "profile": p, "rows": rows, "results": p.results,
         "map_svg": _score_map(city, areas, rows, title=p.name),
-        "sensitivity_svg": bar_chart([(s["label"], s["total"] or 0.0) for s in p.results.get("sensitivity", [])],
-                                     title=_("How much each method choice moves the ranking (total Sobol index)"),
-                                     rtl=get_language_bidi(), value_format=lambda v: f"{v:.2f}"),
+        "sensitivity_svg": _sensitivity_chart(p.results.get("sensitivity", [])),
     })
 
 
@@ -195,7 +199,7 @@ def hotspots(request, city):
     indicators = list(queries.indicators(request.user, city))
     choices = [(f"reports:{c.value}", _("Reports: %(category)s") % {"category": c.label}) for c in ReportCategory]
     choices = [("reports:", _("Reports: all categories"))] + choices
-    choices += [(f"indicator:{i.code}", i.name) for i in indicators]
+    choices += [(f"indicator:{i.code}", i.display_name(get_language())) for i in indicators]
     today = dt.date.today()
     form = HotspotForm(request.GET or None, initial={"variable": "reports:hate_speech"})
     form.fields["variable"].choices = choices
