@@ -26,7 +26,16 @@ from tamasuk.web.decorators import city_page
 from tamasuk.web.views import _nav
 
 from . import queries, services
-from .forms import HotspotForm, ModerateForm, PriorityForm, ReportForm, SaveProfileForm
+from .forms import (
+    AGGREGATION_LABELS,
+    IMPUTE_LABELS,
+    NORMALISATION_LABELS,
+    HotspotForm,
+    ModerateForm,
+    PriorityForm,
+    ReportForm,
+    SaveProfileForm,
+)
 from .models import CommunityReport, ReportCategory
 from .priorities import Choices, run
 
@@ -143,8 +152,13 @@ def profile(request, city, pk):
     level = p.spec.get("level") or max(city_queries.levels(city) or [1])
     areas = list(city_queries.areas(request.user, city, level=level))
     rows = _localise(p.results["areas"])
+    theme_names = {t.code: t.name for t in queries.themes(request.user, city).values()}
     return render(request, "mapping/profile.html", {
         **_nav(request, city), "profile": p, "rows": rows, "results": p.results,
+        "method": {"normalisation": NORMALISATION_LABELS.get(p.spec.get("normalisation"), p.spec.get("normalisation")),
+                   "aggregation": AGGREGATION_LABELS.get(p.spec.get("aggregation"), p.spec.get("aggregation")),
+                   "impute": IMPUTE_LABELS.get(p.spec.get("impute"), p.spec.get("impute"))},
+        "weights": [(theme_names.get(code, code), w) for code, w in p.spec.get("theme_weights", {}).items()],
         "map_svg": _score_map(city, areas, rows, title=p.name),
         "sensitivity_svg": _sensitivity_chart(p.results.get("sensitivity", [])),
     })
