@@ -54,6 +54,12 @@ MATRIX = {
     "mapping:profile_csv": ("get", {"slug": "mombasa", "pk": "profile"}, web(PROFILE_READERS)),
     "mapping:profile_geojson": ("get", {"slug": "mombasa", "pk": "profile"}, web(PROFILE_READERS)),
     "mapping:hotspots": ("get", {"slug": "mombasa"}, web(ANALYSTS)),
+    "mapping:import": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
+    "mapping:import_job": ("get", {"slug": "mombasa", "pk": "import_job"}, web({"admin": 200, "coordinator": 200})),
+    "mapping:import_progress": ("get", {"slug": "mombasa", "pk": "import_job"},
+                                web({"admin": 200, "coordinator": 200})),
+    "mapping:import_confirm": ("post", {"slug": "mombasa", "pk": "import_job"},
+                               web({"admin": 302, "coordinator": 302})),
     "mapping:reports": ("get", {"slug": "mombasa"}, web(PROFILE_READERS)),
     "mapping:new_report": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200, "member": 200})),
     "mapping:moderate_report": ("post", {"slug": "mombasa", "pk": "report"},
@@ -98,14 +104,17 @@ def test_every_url_is_declared():
 def refs(db, users, city):
     from tamasuk.api.services import create_token
     from tamasuk.cities.models import Membership
+    from tamasuk.mapping.import_services import create_job
     from tamasuk.mapping.models import CommunityReport
     from tamasuk.mapping.services import save_profile
 
     token, _ = create_token(actor=users["admin"], name="matrix")
+    import_job = create_job(actor=users["coordinator"], city=city, file_name="matrix.csv",
+                            data=b"Ward,Indicator,Year,Value\nKE00100301,food-insecurity,2024,3\n")
     profile = save_profile(actor=users["analyst"], city=city, name="matrix", period="2025",
                            spec={"level": 2}, results={"areas": [], "sensitivity": [], "indicators": []})
     return {"admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk,
-            "profile": profile.pk, "report": CommunityReport.objects.filter(city=city).first().pk}
+            "profile": profile.pk, "import_job": import_job.pk, "report": CommunityReport.objects.filter(city=city).first().pk}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "tamasuk.audit",
     "tamasuk.cities",
     "tamasuk.mapping",
@@ -140,6 +142,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too: threads in the audit-chain test need real locking, not a shared in-memory cache.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (imports) live in the same database; `tamasuk serve` starts a `db_worker` beside waitress,
+# and any number of workers on other machines may share the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -162,3 +162,6 @@ class PriorityProfile(models.Model):
         if self.pk is not None:
             raise ValueError("a saved priority profile cannot be changed; save a new one")
         super().save(*args, **kwargs)
+
+
+from .imports import ImportJob, ImportTemplate  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "mapping"
 
@@ -15,4 +15,8 @@ urlpatterns = [
     path("c/<slug:slug>/reports/", views.reports, name="reports"),
     path("c/<slug:slug>/reports/new/", views.new_report, name="new_report"),
     path("c/<slug:slug>/reports/<int:pk>/moderate/", views.moderate_report, name="moderate_report"),
+    path("c/<slug:slug>/import/", views_import.upload, name="import"),
+    path("c/<slug:slug>/import/<int:pk>/", views_import.job_page, name="import_job"),
+    path("c/<slug:slug>/import/<int:pk>/progress/", views_import.progress, name="import_progress"),
+    path("c/<slug:slug>/import/<int:pk>/confirm/", views_import.confirm, name="import_confirm"),
 ]

@@ -1,10 +1,68 @@
+import signal
+import subprocess
+import sys
+import threading
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def _die_with_parent():  # pragma: no cover - runs in the child between fork and exec
+    """On Linux, the worker gets SIGTERM if `serve` dies without cleaning up (SIGKILL, OOM killer)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Worker:
+    """The background-task worker (`tamasuk db_worker`) as a child process, restarted if it dies."""
+
+    def __init__(self, out):
+        self.out = out
+        self.proc: subprocess.Popen | None = None
+        self.stopping = threading.Event()
+        self.watcher = threading.Thread(target=self._watch, name="db-worker-watch", daemon=True)
+
+    def _start(self):
+        # Its own session: Ctrl+C in the terminal reaches `serve` only, which then stops the worker once,
+        # gracefully (a second signal would make the worker abandon the task it is running).
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tamasuk", "db_worker", "--no-reload", "--interval", "1", "--verbosity", "1"],
+            start_new_session=True, preexec_fn=_die_with_parent)  # noqa: PLW1509 - no threads yet in the child
+
+    def start(self):
+        self._start()
+        self.watcher.start()
+
+    def _watch(self):
+        while not self.stopping.is_set():
+            code = self.proc.wait()
+            if self.stopping.is_set():
+                return
+            self.out.write(f"The task worker exited ({code}); starting it again…\n")
+            self.out.flush()
+            if self.stopping.wait(2):
+                return
+            self._start()
+
+    def stop(self, timeout: float = 30):
+        self.stopping.set()
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()  # graceful: the worker finishes the task it is running, then exits
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
 class Command(BaseCommand):
-    help = "Serve Tamasuk with waitress (a production WSGI server). --init prepares a fresh installation first."
+    help = ("Serve Tamasuk with waitress (a production WSGI server) and the background-task worker. "
+            "--init prepares a fresh installation first.")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -12,8 +70,10 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
         parser.add_argument("--init", action="store_true",
                             help="migrate, collect static files, load the demo city when the database is empty")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="do not start the task worker (run `tamasuk db_worker` elsewhere)")
 
-    def handle(self, *args, host, port, threads, init, **options):
+    def handle(self, *args, host, port, threads, init, no_worker, **options):
         if init:
             self.stdout.write("Preparing the database…")
             call_command("migrate", interactive=False, verbosity=0)
@@ -34,7 +94,23 @@ class Command(BaseCommand):
 
         from tamasuk.wsgi import application
 
+        worker = None
+        if not no_worker:
+            self.stdout.write("Starting the task worker…")
+            self.stdout.flush()
+            worker = Worker(self.stdout)
+            worker.start()
+        # SIGTERM (systemd, docker, a test harness) stops the server like Ctrl+C does, so the worker stops too.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         scheme = "https" if settings.HTTPS else "http"
         self.stdout.write(self.style.SUCCESS(f"Tamasuk is running at {scheme}://{host}:{port}/  (Ctrl+C stops it)"))
         self.stdout.flush()
-        serve(application, host=host, port=port, threads=threads, ident="tamasuk", _quiet=True)
+        try:
+            serve(application, host=host, port=port, threads=threads, ident="tamasuk", _quiet=True)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if worker is not None:
+                self.stdout.write("Stopping the task worker…")
+                self.stdout.flush()
+                worker.stop()
