@@ -64,6 +64,11 @@ MATRIX = {
     "mapping:new_report": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200, "member": 200})),
     "mapping:moderate_report": ("post", {"slug": "mombasa", "pk": "report"},
                                 web({"admin": 302, "coordinator": 302})),
+    "mapping:import_reports": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
+    "mapping:indicators": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
+    "mapping:edit_indicator": ("get", {"slug": "mombasa", "code": "food-insecurity"},
+                               web({"admin": 200, "coordinator": 200})),
+    "mapping:rename_theme": ("post", {"slug": "mombasa", "pk": "theme"}, web({"admin": 302, "coordinator": 302})),
     "api-1:me": ("get", {}, api({}, default=200)),
     "api-1:list_cities": ("get", {}, api({}, default=200)),
     "api-1:get_city": ("get", {"slug": "mombasa"}, api(READERS)),
@@ -105,7 +110,7 @@ def refs(db, users, city):
     from tamasuk.api.services import create_token
     from tamasuk.cities.models import Membership
     from tamasuk.mapping.import_services import create_job
-    from tamasuk.mapping.models import CommunityReport
+    from tamasuk.mapping.models import CommunityReport, Theme
     from tamasuk.mapping.services import save_profile
 
     token, _ = create_token(actor=users["admin"], name="matrix")
@@ -114,6 +119,7 @@ def refs(db, users, city):
     profile = save_profile(actor=users["analyst"], city=city, name="matrix", period="2025",
                            spec={"level": 2}, results={"areas": [], "sensitivity": [], "indicators": []})
     return {"admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk,
+            "theme": Theme.objects.filter(city=city).first().pk,
             "profile": profile.pk, "import_job": import_job.pk, "report": CommunityReport.objects.filter(city=city).first().pk}
 
 

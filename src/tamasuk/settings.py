@@ -6,6 +6,7 @@ serves plain http on 127.0.0.1.
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -140,7 +141,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     # Tests use a file too: threads in the audit-chain test need real locking, not a shared in-memory cache.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One file per test process, so two suites running at once never share (and break) a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"tamasuk-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background jobs (imports) live in the same database; `tamasuk serve` starts a `db_worker` beside waitress,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import
+from . import views, views_data, views_import
 
 app_name = "mapping"
 
@@ -15,6 +15,10 @@ urlpatterns = [
     path("c/<slug:slug>/reports/", views.reports, name="reports"),
     path("c/<slug:slug>/reports/new/", views.new_report, name="new_report"),
     path("c/<slug:slug>/reports/<int:pk>/moderate/", views.moderate_report, name="moderate_report"),
+    path("c/<slug:slug>/reports/import/", views_data.import_reports, name="import_reports"),
+    path("c/<slug:slug>/indicators/", views_data.indicators, name="indicators"),
+    path("c/<slug:slug>/indicators/<slug:code>/", views_data.edit_indicator, name="edit_indicator"),
+    path("c/<slug:slug>/themes/<int:pk>/", views_data.rename_theme, name="rename_theme"),
     path("c/<slug:slug>/import/", views_import.upload, name="import"),
     path("c/<slug:slug>/import/<int:pk>/", views_import.job_page, name="import_job"),
     path("c/<slug:slug>/import/<int:pk>/progress/", views_import.progress, name="import_progress"),

@@ -57,6 +57,7 @@ def _nav(request, city) -> dict:
         "may_audit": can(request.user, Action.VIEW_AUDIT, city),
         "may_analyse": can(request.user, Action.RUN_ANALYSIS, city),
         "may_see_profiles": can(request.user, Action.VIEW_PROFILES, city),
+        "may_read_data": can(request.user, Action.READ_CITY_DATA, city),
         "may_read_reports": can(request.user, Action.VIEW_SMALL_CELLS, city),
         "may_record_report": can(request.user, Action.RECORD_REPORT, city),
         "may_import": can(request.user, Action.EDIT_CITY_DATA, city),
