@@ -223,3 +223,13 @@ def page_in(browser):
     yield make
     for ctx in contexts:
         ctx.close()
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English: a request in another language must not leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
