@@ -233,3 +233,44 @@ def test_coordinator_adds_and_edits_an_indicator(city, client_for, events):
     dup = c.post(reverse("mapping:indicators", args=["mombasa"]), {
         "code": "overcrowding", "name": "x", "unit": "%", "direction": "worse", "theme": theme.pk})
     assert dup.status_code == 200 and Indicator.objects.filter(city=city, code="overcrowding").count() == 1
+
+
+def test_an_indicator_with_a_denominator_is_ranked_as_a_rate(users, city, client_for):
+    from tamasuk.mapping.models import Theme
+
+    theme = Theme.objects.get(city=city, code="violence")
+    population = services.create_indicator(actor=users["coordinator"], city=city, code="residents",
+                                           name="Residents", unit="people", direction="better", theme=theme)
+    services.create_indicator(actor=users["coordinator"], city=city, code="burglaries", name="Burglaries",
+                              unit="reported", direction="worse", theme=theme, denominator=population)
+    records, row = [], 1
+    for ward in Area.objects.filter(city=city, level=2):
+        count, people = 100.0, 10_000.0
+        if ward.code == "KE00100101":
+            count, people = 150.0, 100_000.0  # most burglaries, lowest rate
+        if ward.code == "KE00100505":
+            people = 1_000.0  # an average count in a small ward: the highest rate
+        for code, value in [("burglaries", count), ("residents", people), ("food-insecurity", 50.0)]:
+            row += 1
+            records.append(obs(row, ward.code, code, value))
+    assert services.import_observations(actor=users["coordinator"], city=city, records=records).ok
+    url, params = _ranking_url(indicators=["burglaries", "food-insecurity"])
+    html = client_for("analyst").get(url, params).content.decode()
+    table = html[html.index('<table class="ranking">'):]
+    codes = re.findall(r'<span class="code">(KE\d+)</span>', table)
+    assert codes[0] == "KE00100505" and codes[-1] == "KE00100101"
+
+
+def test_a_city_adds_its_own_theme(city, client_for):
+    from tamasuk.mapping.models import Theme
+
+    c = client_for("coordinator")
+    response = c.post(reverse("mapping:indicators", args=["mombasa"]),
+                      {"add_theme": "1", "new-code": "land", "new-name": "Land disputes", "new-group": "drivers"})
+    assert response.status_code == 302 and Theme.objects.get(city=city, code="land").name == "Land disputes"
+    dup = c.post(reverse("mapping:indicators", args=["mombasa"]),
+                 {"add_theme": "1", "new-code": "land", "new-name": "Again", "new-group": "drivers"})
+    assert dup.status_code == 200 and Theme.objects.filter(city=city, code="land").count() == 1
+    assert client_for("analyst").post(reverse("mapping:indicators", args=["mombasa"]), {
+        "add_theme": "1", "new-code": "x", "new-name": "X", "new-group": "drivers"}).status_code == 302
+    assert not Theme.objects.filter(city=city, code="x").exists()  # readers cannot write

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReportCategory, ReportChannel
+from .models import ReportCategory, ReportChannel, ThemeGroup
 from .priorities import AGGREGATIONS, NORMALISATIONS, PRESETS
 
 PRESET_LABELS = {
@@ -126,3 +126,9 @@ class ReportFileForm(forms.Form):
         if f.size > 5 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         return f
+
+
+class NewThemeForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=64)
+    name = forms.CharField(label=_("Theme name"), max_length=200)
+    group = forms.ChoiceField(label=_("Group"), choices=ThemeGroup.choices)

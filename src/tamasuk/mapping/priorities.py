@@ -54,7 +54,8 @@ def build_spec(indicators: list[Indicator], themes: dict[int, Theme], weights: d
     for ind in indicators:
         nodes.append(engine.Node(
             code=ind.code, level=1, parent=f"theme:{themes[ind.theme_id].code}", weight=1.0,
-            direction=1 if ind.higher_is_worse else -1, name=ind.name))
+            direction=1 if ind.higher_is_worse else -1, name=ind.name,
+            denominator=ind.denominator.code if ind.denominator_id else None))
     return engine.IndexSpec(tuple(nodes))
 
 
@@ -84,11 +85,17 @@ def run(*, areas: list, indicators: list[Indicator], themes: dict[int, Theme], v
             if v is not None:
                 X[r, c] = v
     missing = {code: int(np.isnan(X[:, c]).sum()) for c, code in enumerate(ordered)}
+    # Counts become rates (e.g. per resident) where the indicator names a denominator indicator.
+    denominators = {}
+    for ind in indicators:
+        if ind.denominator_id:
+            den = ind.denominator
+            denominators[den.code] = np.array([values.get((a.pk, den.pk), np.nan) for a in areas], dtype=float)
     options = engine.IndexOptions(impute=choices.impute, normalisation=choices.normalisation,
-                                  aggregation=choices.aggregation, denominate=False,
+                                  aggregation=choices.aggregation, denominate=True,
                                   bounds=(1.0, 100.0) if choices.aggregation != "arithmetic" else (0.0, 100.0))
     units = [a.code for a in areas]
-    result = engine.compute(X, spec, options, units=units)
+    result = engine.compute(X, spec, options, units=units, denominators=denominators)
     alternatives = engine.Assumptions(
         weights=0.25,
         normalisations=tuple(m for m in ("minmax", "rank") if m != "zscore"),
@@ -96,9 +103,11 @@ def run(*, areas: list, indicators: list[Indicator], themes: dict[int, Theme], v
         leave_one_out=len(ordered) > 2,
     )
     mc_options = engine.IndexOptions(impute=choices.impute, normalisation="minmax", aggregation="arithmetic",
-                                     denominate=False, bounds=(1.0, 100.0))
-    mc = engine.uncertainty(X, spec, mc_options, alternatives, runs=runs, seed=seed, units=units)
-    sobol = engine.sensitivity(X, spec, mc_options, alternatives, n=64, seed=seed, units=units)
+                                     denominate=True, bounds=(1.0, 100.0))
+    mc = engine.uncertainty(X, spec, mc_options, alternatives, runs=runs, seed=seed, units=units,
+                            denominators=denominators)
+    sobol = engine.sensitivity(X, spec, mc_options, alternatives, n=64, seed=seed, units=units,
+                               denominators=denominators)
     names = {i.code: i for i in indicators}
     rows = []
     for r, area in enumerate(areas):

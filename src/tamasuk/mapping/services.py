@@ -362,3 +362,14 @@ def import_reports(*, actor, city: City, rows: list[ReportInput], dry_run: bool 
         record(actor=actor, action="report.import", object_type="mapping.communityreport",
                object_id=source_name[:64] or "import", city=city, after={"file": source_name, "new": len(valid)})
     return summary
+
+
+@transaction.atomic
+def create_theme(*, actor, city: City, code: str, name: str, group: str) -> Theme:
+    order = (Theme.objects.filter(city=city).order_by("-order").values_list("order", flat=True).first() or 0) + 1
+    theme = Theme(city=city, code=code, name=name.strip(), group=group, order=order)
+    theme.full_clean()
+    theme.save()
+    record(actor=actor, action="theme.create", obj=theme, city=city,
+           after={"code": code, "name": theme.name, "group": group})
+    return theme

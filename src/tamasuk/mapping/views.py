@@ -60,7 +60,8 @@ def _outcome(request, city, form, themes, indicators):
                       preset=form.cleaned_data.get("preset") or "")
     level = max(city_queries.levels(city) or [1])
     areas = list(city_queries.areas(request.user, city, level=level))
-    values = queries.period_values(request.user, city, choices.period, [i.pk for i in chosen])
+    ids = [i.pk for i in chosen] + [i.denominator_id for i in chosen if i.denominator_id]
+    values = queries.period_values(request.user, city, choices.period, ids)
     choices.level = level
     return run(areas=areas, indicators=chosen, themes=themes, values=values, choices=choices), areas
 

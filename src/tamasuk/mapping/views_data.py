@@ -17,7 +17,7 @@ from tamasuk.web.decorators import city_page
 from tamasuk.web.views import _nav
 
 from . import queries, services
-from .forms import IndicatorForm, ReportFileForm, ThemeForm
+from .forms import IndicatorForm, NewThemeForm, ReportFileForm, ThemeForm
 from .models import Indicator, Theme
 
 REPORT_COLUMNS = ["date", "category", "area", "channel", "text"]
@@ -28,10 +28,20 @@ REPORT_COLUMNS = ["date", "category", "area", "channel", "text"]
 def indicators(request, city):
     themes = queries.themes(request.user, city)
     may_edit = can(request.user, Action.EDIT_CITY_DATA, city)
-    form = IndicatorForm(request.POST or None, city=city)
-    if request.method == "POST":
-        if not may_edit:
+    adding_theme = request.method == "POST" and "add_theme" in request.POST
+    form = IndicatorForm(None if adding_theme else (request.POST or None), city=city)
+    theme_form = NewThemeForm(request.POST if adding_theme else None, prefix="new")
+    if request.method == "POST" and not may_edit:
+        return redirect("mapping:indicators", city.slug)
+    if adding_theme and theme_form.is_valid():
+        try:
+            services.create_theme(actor=request.user, city=city, **theme_form.cleaned_data)
+        except ValidationError as exc:
+            theme_form.add_error(None, exc)
+        else:
+            messages.success(request, _("Theme added."))
             return redirect("mapping:indicators", city.slug)
+    if request.method == "POST" and not adding_theme:
         if form.is_valid():
             try:
                 ind = services.create_indicator(actor=request.user, city=city, **form.cleaned_data)
@@ -46,7 +56,8 @@ def indicators(request, city):
         by_theme.append((theme, [i for i in all_indicators if i.theme_id == theme.pk],
                          ThemeForm(initial={"name": theme.name}, prefix=f"t{theme.pk}")))
     return render(request, "mapping/indicators.html", {**_nav(request, city), "by_theme": by_theme,
-                                                       "form": form, "may_edit": may_edit})
+                                                       "form": form, "theme_form": theme_form,
+                                                       "may_edit": may_edit})
 
 
 @require_POST
