@@ -4,38 +4,31 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from django.core.exceptions import PermissionDenied
-
 from tamasuk.analysis.disclosure import suppress
 from tamasuk.cities.models import Area, City
-from tamasuk.cities.permissions import Action, can
+from tamasuk.cities.permissions import Action, can, require
 
 from .models import CommunityReport, Indicator, Observation, PriorityProfile, Theme
 
 
-def _require(user, action, city):
-    if not can(user, action, city):
-        raise PermissionDenied
-
-
 def themes(user, city: City) -> dict[int, Theme]:
-    _require(user, Action.VIEW_CITY, city)
+    require(user, Action.VIEW_CITY, city)
     return {t.pk: t for t in Theme.objects.filter(city=city)}
 
 
 def indicators(user, city: City):
-    _require(user, Action.VIEW_CITY, city)
+    require(user, Action.VIEW_CITY, city)
     return Indicator.objects.filter(city=city).select_related("theme", "denominator")
 
 
 def periods(user, city: City) -> list[str]:
-    _require(user, Action.VIEW_CITY, city)
+    require(user, Action.VIEW_CITY, city)
     return sorted(set(Observation.objects.filter(city=city).values_list("period", flat=True)), reverse=True)
 
 
 def period_values(user, city: City, period: str, indicator_ids: list[int]) -> dict[tuple[int, int], float]:
     """The period's totals (no disaggregation) for the chosen indicators: (area_id, indicator_id) → value."""
-    _require(user, Action.RUN_ANALYSIS, city)
+    require(user, Action.RUN_ANALYSIS, city)
     rows = Observation.objects.filter(city=city, period=period, indicator_id__in=indicator_ids, sex="",
                                       age_band="", group="").values_list("area_id", "indicator_id", "value")
     return {(a, i): v for a, i, v in rows}
@@ -43,7 +36,7 @@ def period_values(user, city: City, period: str, indicator_ids: list[int]) -> di
 
 def area_series(user, city: City, area: Area) -> list[dict]:
     """Every indicator of the area over time, for sparklines: unit, periods, values, sources."""
-    _require(user, Action.VIEW_CITY, city)
+    require(user, Action.VIEW_CITY, city)
     series = defaultdict(list)
     for obs in Observation.objects.filter(area=area, sex="", age_band="", group="").select_related(
             "indicator").order_by("period_start"):
@@ -58,7 +51,7 @@ def area_series(user, city: City, area: Area) -> list[dict]:
 def report_counts(user, city: City, *, area: Area | None = None, since=None, until=None,
                   category: str | None = None) -> dict:
     """Counts of community reports by area and category. Outside the city team, small cells are hidden."""
-    _require(user, Action.VIEW_CITY, city)
+    require(user, Action.VIEW_CITY, city)
     qs = CommunityReport.objects.filter(city=city)
     if area is not None:
         qs = qs.filter(area=area)
@@ -88,12 +81,12 @@ def counts_for(user, city: City, counts: dict[str, int]) -> tuple[dict[str, int 
 
 def reports(user, city: City):
     """The report list with free text: the city team only."""
-    _require(user, Action.VIEW_SMALL_CELLS, city)
+    require(user, Action.VIEW_SMALL_CELLS, city)
     return CommunityReport.objects.filter(city=city).select_related("area")
 
 
 def profiles(user, city: City):
-    _require(user, Action.VIEW_PROFILES, city)
+    require(user, Action.VIEW_PROFILES, city)
     return PriorityProfile.objects.filter(city=city).select_related("created_by")
 
 
