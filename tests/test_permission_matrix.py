@@ -30,6 +30,7 @@ def api(readers: dict, default=403):
 
 ANALYSTS = {"admin": 200, "coordinator": 200, "analyst": 200}
 PROFILE_READERS = {**ANALYSTS, "auditor": 200}  # the city team, who may see small cells and saved profiles
+ORG_EDITORS = {"admin": 200, "coordinator": 200, "member": 200}  # member: its own organisation only
 SIGNED_IN_HOME = {"outsider": 200, "admin": 302, "coordinator": 302, "member": 302, "analyst": 302,
                   "auditor": 302, "auditor_expired": 200, "national": 200, "national_other": 302, "peer": 302}
 
@@ -69,6 +70,13 @@ MATRIX = {
     "mapping:edit_indicator": ("get", {"slug": "mombasa", "code": "food-insecurity"},
                                web({"admin": 200, "coordinator": 200})),
     "mapping:rename_theme": ("post", {"slug": "mombasa", "pk": "theme"}, web({"admin": 302, "coordinator": 302})),
+    "network:directory": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
+    "network:organisation": ("get", {"slug": "mombasa", "pk": "member_org"}, web({**PROFILE_READERS, "member": 200})),
+    "network:new_organisation": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
+    "network:edit_organisation": ("get", {"slug": "mombasa", "pk": "member_org"}, web(ORG_EDITORS)),
+    "network:new_service": ("get", {"slug": "mombasa", "pk": "member_org"}, web(ORG_EDITORS)),
+    "network:edit_service": ("get", {"slug": "mombasa", "pk": "member_org", "service_pk": "member_service"},
+                             web(ORG_EDITORS)),
     "api-1:me": ("get", {}, api({}, default=200)),
     "api-1:list_cities": ("get", {}, api({}, default=200)),
     "api-1:get_city": ("get", {"slug": "mombasa"}, api(READERS)),
@@ -79,6 +87,7 @@ MATRIX = {
     "api-1:report_counts": ("get", {"slug": "mombasa"}, api(READERS)),
     "api-1:list_profiles": ("get", {"slug": "mombasa"}, api(PROFILE_READERS)),
     "api-1:get_profile": ("get", {"slug": "mombasa", "pk": "profile"}, api(PROFILE_READERS)),
+    "api-1:list_organisations": ("get", {"slug": "mombasa"}, api({**PROFILE_READERS, "member": 200})),
     # ninja's mount point: it only anchors reverse(); nothing is served there.
     "api-1:api-root": ("get", {}, everyone(404)),
     # The API's description is public, like any published interface.
@@ -114,12 +123,14 @@ def refs(db, users, city):
     from tamasuk.mapping.services import save_profile
 
     token, _ = create_token(actor=users["admin"], name="matrix")
+    member_org = users["member"].organisations.get()
     import_job = create_job(actor=users["coordinator"], city=city, file_name="matrix.csv",
                             data=b"Ward,Indicator,Year,Value\nKE00100301,food-insecurity,2024,3\n")
     profile = save_profile(actor=users["analyst"], city=city, name="matrix", period="2025",
                            spec={"level": 2}, results={"areas": [], "sensitivity": [], "indicators": []})
     return {"admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk,
             "theme": Theme.objects.filter(city=city).first().pk,
+            "member_org": member_org.pk, "member_service": member_org.services.first().pk,
             "profile": profile.pk, "import_job": import_job.pk, "report": CommunityReport.objects.filter(city=city).first().pk}
 
 

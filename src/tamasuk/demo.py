@@ -6,6 +6,7 @@ from django.db import transaction
 
 from tamasuk.cities import demo as cities_demo
 from tamasuk.mapping import demo as mapping_demo
+from tamasuk.network import demo as network_demo
 
 
 def load(*, reset: bool = False, force: bool = False, progress=lambda _m: None):
@@ -14,4 +15,5 @@ def load(*, reset: bool = False, force: bool = False, progress=lambda _m: None):
         city = cities_demo.load(reset=reset, force=force, progress=progress)
         if not already:
             mapping_demo.load(city=city, progress=progress)
+            network_demo.load(city=city, progress=progress)
     return city

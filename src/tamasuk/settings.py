@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "tamasuk.audit",
     "tamasuk.cities",
     "tamasuk.mapping",
+    "tamasuk.network",
     "tamasuk.web",
     "tamasuk.api",
 ]

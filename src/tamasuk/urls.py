@@ -7,5 +7,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("", include("tamasuk.mapping.urls")),
+    path("", include("tamasuk.network.urls")),
     path("", include("tamasuk.web.urls")),
 ]

@@ -28,6 +28,7 @@ class Action(StrEnum):
     RECORD_REPORT = "record_report"        # enter what residents reported (the network's focal points too)
     VIEW_PROFILES = "view_profiles"        # saved priority profiles (auditors read them too)
     READ_CITY_DATA = "read_city_data"      # indicators and observations: the city team and its network
+    EDIT_ORGANISATION = "edit_organisation"  # coordinators: any; a member: the organisation it is focal point of
 
 
 # What each role may do in its own city. Auditors read everything and write nothing.
@@ -85,6 +86,13 @@ def can(user, action: Action | str, obj) -> bool:
     if city is None:
         return False
     role = role_in(user, city)
+    if Action(action) == Action.EDIT_ORGANISATION:
+        if role in {Role.ADMIN, Role.COORDINATOR}:
+            return True
+        # A focal point edits its own organisation (and its services) only.
+        organisation = getattr(obj, "organisation", obj)
+        return role == Role.MEMBER and hasattr(organisation, "focal_points") and \
+            organisation.focal_points.filter(pk=user.pk).exists()
     if role is not None and role != Role.NATIONAL:
         return Action(action) in ROLE_ACTIONS[role]
     # Outsiders (national liaisons of the country, peer cities) read the city's shared pages only.

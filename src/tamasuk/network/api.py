@@ -1,0 +1,59 @@
+"""Directory routes of the API. Confidential locations and contacts are withheld outside the city team."""
+
+from __future__ import annotations
+
+from ninja import Router, Schema
+
+from tamasuk.cities import queries as city_queries
+
+from . import queries
+
+router = Router(tags=["directory"])
+
+
+class Error(Schema):
+    detail: str
+
+
+class ServiceOut(Schema):
+    id: int
+    name: str
+    sector: str
+    areas: list[str]
+    capacity: int | None
+    reached_f: int | None
+    reached_m: int | None
+    reached_total: int | None
+    confidential: bool
+    address: str
+    latitude: float | None
+    longitude: float | None
+    contact: str
+    withheld: bool
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    type: str
+    sectors: list[str]
+    is_member: bool
+    services: list[ServiceOut]
+
+
+@router.get("/cities/{slug}/organisations", response={200: list[OrganisationOut], 401: Error, 403: Error,
+                                                       404: Error},
+            summary="Who does what where: organisations and their services")
+def list_organisations(request, slug: str):
+    city = city_queries.city_for(request.auth, slug)
+    views = queries.services(request.auth, city)
+    by_org = {}
+    for v in views:
+        by_org.setdefault(v.service.organisation_id, []).append({
+            "id": v.service.pk, "name": v.name, "sector": v.sector,
+            "areas": [a.code for a in v.service.areas.all()], "capacity": v.capacity, "reached_f": v.reached_f,
+            "reached_m": v.reached_m, "reached_total": v.reached_total, "confidential": v.confidential,
+            "address": v.address, "latitude": v.latitude, "longitude": v.longitude, "contact": v.contact,
+            "withheld": v.withheld})
+    return [{"id": o.pk, "name": o.name, "type": o.type, "sectors": o.sectors, "is_member": o.is_member,
+             "services": by_org.get(o.pk, [])} for o in queries.organisations(request.auth, city)]

@@ -1,0 +1,45 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Organisation, OrganisationType, Sector, Service
+
+
+class DirectoryFilter(forms.Form):
+    sector = forms.ChoiceField(label=_("Sector"), required=False, choices=[("", _("all"))] + Sector.choices)
+    type = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("all"))] + OrganisationType.choices)
+    area = forms.ChoiceField(label=_("Area"), required=False)
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("all"))] + [(a.code, a.name) for a in areas]
+
+
+class OrganisationForm(forms.ModelForm):
+    sectors = forms.MultipleChoiceField(label=_("Sectors"), choices=Sector.choices, required=False,
+                                       widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "type", "sectors", "description", "focal_point_name", "focal_point_email",
+                  "focal_point_phone", "is_member", "visibility"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def validate_unique(self):
+        pass  # per-city uniqueness is checked by the service (full_clean) and the database
+
+
+class ServiceForm(forms.ModelForm):
+    areas = forms.MultipleChoiceField(label=_("Areas covered"), widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Service
+        fields = ["name", "sector", "description", "start", "end", "capacity", "reached_f", "reached_m",
+                  "reached_total", "eligibility", "confidential", "address", "latitude", "longitude", "contact"]
+        widgets = {"start": forms.DateInput(attrs={"type": "date"}), "end": forms.DateInput(attrs={"type": "date"}),
+                   "description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["areas"].choices = [(a.code, f"{a.name} ({a.code})") for a in areas]
+        if self.instance.pk:
+            self.initial["areas"] = list(self.instance.areas.values_list("code", flat=True))

@@ -1,0 +1,117 @@
+"""Every write to the directory: validated, atomic, audited. Permission is checked by the caller's layer."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tamasuk.audit.services import record
+from tamasuk.cities.models import Area, City
+
+from .models import Link, Organisation, Sector, Service
+
+ORG_FIELDS = ["name", "names", "type", "sectors", "description", "focal_point_name", "focal_point_email",
+              "focal_point_phone", "is_member", "visibility"]
+SERVICE_FIELDS = ["name", "sector", "description", "start", "end", "capacity", "reached_f", "reached_m",
+                  "reached_total", "eligibility", "languages", "confidential", "address", "latitude", "longitude",
+                  "contact"]
+
+
+def _org_snapshot(org: Organisation) -> dict:
+    return {f: getattr(org, f) for f in ORG_FIELDS}
+
+
+def _service_snapshot(service: Service) -> dict:
+    data = {f: getattr(service, f) for f in SERVICE_FIELDS if f not in {"address", "latitude", "longitude",
+                                                                         "contact"}}
+    # The audit log is read by auditors only, but a confidential location has no reason to be copied there.
+    data["location_recorded"] = bool(service.address or service.latitude is not None)
+    data["areas"] = sorted(service.areas.values_list("code", flat=True)) if service.pk else []
+    data["organisation"] = service.organisation.name
+    return data
+
+
+def _check_sectors(sectors):
+    unknown = [s for s in sectors if s not in Sector.values]
+    if unknown:
+        raise ValidationError({"sectors": _("Unknown sector(s): %(s)s") % {"s": ", ".join(unknown)}})
+
+
+@transaction.atomic
+def create_organisation(*, actor, city: City, name: str, type: str, sectors: list[str] | None = None,
+                        **fields) -> Organisation:
+    sectors = list(sectors or [])
+    _check_sectors(sectors)
+    org = Organisation(city=city, name=name.strip(), type=type, sectors=sectors, **fields)
+    org.full_clean()
+    org.save()
+    record(actor=actor, action="organisation.create", obj=org, city=city, after=_org_snapshot(org))
+    return org
+
+
+@transaction.atomic
+def update_organisation(*, actor, organisation: Organisation, **changes) -> Organisation:
+    unknown = set(changes) - set(ORG_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    if "sectors" in changes:
+        _check_sectors(changes["sectors"])
+    before = _org_snapshot(organisation)
+    for key, value in changes.items():
+        setattr(organisation, key, value)
+    organisation.full_clean()
+    organisation.save()
+    record(actor=actor, action="organisation.update", obj=organisation, city=organisation.city, before=before,
+           after=_org_snapshot(organisation))
+    return organisation
+
+
+@transaction.atomic
+def set_focal_points(*, actor, organisation: Organisation, users) -> None:
+    before = sorted(organisation.focal_points.values_list("username", flat=True))
+    organisation.focal_points.set(users)
+    record(actor=actor, action="organisation.focal_points", obj=organisation, city=organisation.city,
+           before=before, after=sorted(u.username for u in users))
+
+
+@transaction.atomic
+def save_service(*, actor, organisation: Organisation, service: Service | None = None, areas: list[Area],
+                 **fields) -> Service:
+    if any(a.city_id != organisation.city_id for a in areas):
+        raise ValidationError({"areas": _("Every area must belong to the organisation's city.")})
+    unknown = set(fields) - set(SERVICE_FIELDS)
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    creating = service is None
+    service = service or Service(city=organisation.city, organisation=organisation)
+    before = None if creating else _service_snapshot(service)
+    for key, value in fields.items():
+        setattr(service, key, value)
+    if service.start and service.end and service.end < service.start:
+        raise ValidationError({"end": _("The end date is before the start date.")})
+    if (service.reached_total is not None and service.reached_f is not None and service.reached_m is not None
+            and service.reached_total < service.reached_f + service.reached_m):
+        raise ValidationError({"reached_total": _("The total is smaller than women plus men.")})
+    service.full_clean()
+    service.save()
+    service.areas.set(areas)
+    record(actor=actor, action="service.create" if creating else "service.update", obj=service,
+           city=organisation.city, before=before, after=_service_snapshot(service))
+    return service
+
+
+@transaction.atomic
+def create_link(*, actor, source: Organisation, target: Organisation, kind: str, strength: int = 3,
+                since=None) -> Link:
+    if source.pk == target.pk:
+        raise ValidationError({"target": _("An organisation cannot be linked to itself.")})
+    if source.city_id != target.city_id:
+        raise ValidationError({"target": _("Both organisations must belong to the same city.")})
+    link = Link(city=source.city, source=source, target=target, kind=kind, strength=strength, since=since)
+    link.full_clean()
+    link.save()
+    record(actor=actor, action="link.create", obj=link, city=source.city,
+           after={"source": source.name, "target": target.name, "kind": kind, "strength": strength,
+                  "since": since})
+    return link

@@ -1,0 +1,125 @@
+"""Directory pages: who does what where. Thin: queries for reads, services for writes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from tamasuk.cities import queries as city_queries
+from tamasuk.cities.permissions import Action, can
+from tamasuk.web.decorators import city_page
+from tamasuk.web.views import _nav
+
+from . import queries, services
+from .forms import DirectoryFilter, OrganisationForm, ServiceForm
+from .models import Organisation, Sector, Service
+
+
+def _leaf_areas(user, city):
+    level = max(city_queries.levels(city) or [1])
+    return list(city_queries.areas(user, city, level=level).order_by("code"))
+
+
+@login_required
+@city_page(Action.READ_CITY_DATA)
+def directory(request, city):
+    areas = _leaf_areas(request.user, city)
+    form = DirectoryFilter(request.GET or None, areas=areas)
+    sector = area = kind = None
+    if form.is_valid():
+        sector = form.cleaned_data["sector"] or None
+        kind = form.cleaned_data["type"] or None
+        area = next((a for a in areas if a.code == form.cleaned_data["area"]), None)
+    rows = queries.services(request.user, city, sector=sector, area=area)
+    if kind:
+        rows = [r for r in rows if r.organisation.type == kind]
+    # Who does what where: sectors × areas, number of services.
+    matrix = {s: {a.code: 0 for a in areas} for s in Sector.values}
+    for r in rows:
+        for a in r.service.areas.all():
+            if a.code in matrix[r.service.sector]:
+                matrix[r.service.sector][a.code] += 1
+    sectors = [(label, [matrix[value][a.code] for a in areas]) for value, label in Sector.choices
+               if any(matrix[value].values())]
+    orgs = queries.organisations(request.user, city)
+    if kind:
+        orgs = orgs.filter(type=kind)
+    return render(request, "network/directory.html", {
+        **_nav(request, city), "form": form, "services": rows, "organisations": orgs, "areas": areas,
+        "sectors": sectors, "may_add": can(request.user, Action.EDIT_CITY_DATA, city),
+    })
+
+
+@login_required
+@city_page(Action.READ_CITY_DATA)
+def organisation(request, city, pk):
+    org = queries.organisation(request.user, city, pk)
+    return render(request, "network/organisation.html", {
+        **_nav(request, city), "org": org, "services": queries.services(request.user, city, organisation=org),
+        "may_edit": can(request.user, Action.EDIT_ORGANISATION, org),
+    })
+
+
+@login_required
+@city_page(Action.EDIT_CITY_DATA)
+def new_organisation(request, city):
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.create_organisation(actor=request.user, city=city, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("network:organisation", city.slug, org.pk)
+    return render(request, "network/organisation_form.html", {**_nav(request, city), "form": form, "org": None})
+
+
+def _editable(request, city, pk) -> Organisation:
+    org = get_object_or_404(Organisation, pk=pk, city=city)
+    if not can(request.user, Action.EDIT_ORGANISATION, org):
+        raise PermissionDenied
+    return org
+
+
+@login_required
+@city_page(Action.VIEW_CITY)
+def edit_organisation(request, city, pk):
+    org = _editable(request, city, pk)
+    form = OrganisationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organisation(actor=request.user, organisation=Organisation.objects.get(pk=org.pk),
+                                         **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("network:organisation", city.slug, org.pk)
+    return render(request, "network/organisation_form.html", {**_nav(request, city), "form": form, "org": org})
+
+
+@login_required
+@city_page(Action.VIEW_CITY)
+def edit_service(request, city, pk, service_pk=None):
+    org = _editable(request, city, pk)
+    service = get_object_or_404(Service, pk=service_pk, organisation=org) if service_pk else None
+    areas = _leaf_areas(request.user, city)
+    form = ServiceForm(request.POST or None, instance=service, areas=areas)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        codes = set(data.pop("areas"))
+        chosen = [a for a in areas if a.code in codes]
+        try:
+            services.save_service(actor=request.user, organisation=org,
+                                  service=Service.objects.get(pk=service.pk) if service else None,
+                                  areas=chosen, **data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Service saved."))
+            return redirect("network:organisation", city.slug, org.pk)
+    return render(request, "network/service_form.html", {**_nav(request, city), "form": form, "org": org,
+                                                         "service": service})
