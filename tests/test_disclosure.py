@@ -89,6 +89,9 @@ def feasible_intervals(res, shape, pub=None):
         c[j] = 1
         lo = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
         hi = linprog(-c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+        if hi.status not in (0, 3):  # HiGHS may not prove unboundedness: ask again with a huge cap
+            hi = linprog(-c, A_eq=A, b_eq=b, bounds=[(a, 1e9 if z is None else z) for a, z in bounds],
+                         method="highs")
         assert lo.status == 0, lo.message  # the true table is feasible
         upper = np.inf if hi.status == 3 else hi.x[j]
         out[e] = (lo.x[j], upper)
@@ -373,3 +376,11 @@ def test_default_threshold_tables_are_always_publishable(table, k):
     # an exhaustive search over small tables found no unprotectable one at k = 5; random ones agree
     res = suppress(table, k=k)
     check_all_properties(table, res, k)
+
+
+def test_a_table_on_which_the_solver_once_gave_up_is_still_protected():
+    """HiGHS returned "model status unknown" on this table (an unbounded direction); it is decided now."""
+    result = protect([[2, 1, 1, 2], [2, 1, 1, 2]], k=2)
+    if result is not None:
+        for row in result.suppressed:
+            assert row.sum() == 0 or row.sum() >= 2

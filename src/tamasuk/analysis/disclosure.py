@@ -77,6 +77,9 @@ from scipy.optimize import linprog
 __all__ = ["DisclosureError", "SuppressionResult", "suppress"]
 
 
+CAP = 1e9  # stands in for "no upper bound" when the solver cannot prove unboundedness
+
+
 class DisclosureError(ValueError):
     """The table cannot be published safely at this threshold, whatever is hidden."""
 
@@ -251,6 +254,11 @@ class _Auditor:
         for sign in (-1.0, 1.0):  # maximise, then minimise
             c[i] = sign
             res = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+            if res.status not in (0, 3):
+                # HiGHS can stop with "model status unknown" on an unbounded problem; with a large finite cap
+                # on the unbounded entries the same question has a proven answer.
+                capped = [(lo_, CAP if hi_ is None else hi_) for lo_, hi_ in bounds]
+                res = linprog(c, A_eq=A, b_eq=b, bounds=capped, method="highs")
             if res.status == 3:  # unbounded
                 return True
             if res.status != 0:
