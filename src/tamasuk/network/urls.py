@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import interop_views, views
 
 app_name = "network"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("c/<slug:slug>/organisations/<int:pk>/services/new/", views.edit_service, name="new_service"),
     path("c/<slug:slug>/organisations/<int:pk>/services/<int:service_pk>/", views.edit_service,
          name="edit_service"),
+    path("c/<slug:slug>/directory/import/3w/", interop_views.threew_import, name="threew_import"),
+    path("c/<slug:slug>/directory/export/3w/", interop_views.threew_export, name="threew_export"),
+    path("c/<slug:slug>/directory/import/hsds/", interop_views.hsds_import, name="hsds_import"),
+    path("c/<slug:slug>/directory/export/hsds.json", interop_views.hsds_export, name="hsds_export"),
 ]
