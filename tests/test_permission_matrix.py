@@ -70,6 +70,8 @@ MATRIX = {
     "mapping:edit_indicator": ("get", {"slug": "mombasa", "code": "food-insecurity"},
                                web({"admin": 200, "coordinator": 200})),
     "mapping:rename_theme": ("post", {"slug": "mombasa", "pk": "theme"}, web({"admin": 302, "coordinator": 302})),
+    "network:coverage": ("get", {"slug": "mombasa"}, web(ANALYSTS)),
+    "network:network": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
     "network:directory": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
     "network:organisation": ("get", {"slug": "mombasa", "pk": "member_org"}, web({**PROFILE_READERS, "member": 200})),
     "network:new_organisation": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
@@ -81,6 +83,17 @@ MATRIX = {
     "network:hsds_import": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
     "network:threew_export": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
     "network:hsds_export": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
+    # Forums: the city team reads everything; a member reads the forum pages, its organisation's action items
+    # and the notes of meetings shared with the network, not city-only notes (the matrix meeting is city-only);
+    # coordinators record meetings; an item is closed by coordinators or the owner organisation's focal point.
+    "network:forums": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
+    "network:forum": ("get", {"slug": "mombasa", "pk": "forum"}, web({**PROFILE_READERS, "member": 200})),
+    "network:new_meeting": ("get", {"slug": "mombasa", "pk": "forum"}, web({"admin": 200, "coordinator": 200})),
+    "network:meeting": ("get", {"slug": "mombasa", "pk": "meeting"}, web({**PROFILE_READERS, "member": 200})),
+    "network:minutes_md": ("get", {"slug": "mombasa", "pk": "meeting"}, web(PROFILE_READERS)),
+    "network:minutes_pdf": ("get", {"slug": "mombasa", "pk": "meeting"}, web(PROFILE_READERS)),
+    "network:action_item_status": ("post", {"slug": "mombasa", "pk": "action_item"},
+                                   web({"admin": 302, "coordinator": 302, "member": 302})),
     "api-1:me": ("get", {}, api({}, default=200)),
     "api-1:list_cities": ("get", {}, api({}, default=200)),
     "api-1:get_city": ("get", {"slug": "mombasa"}, api(READERS)),
@@ -132,10 +145,29 @@ def refs(db, users, city):
                             data=b"Ward,Indicator,Year,Value\nKE00100301,food-insecurity,2024,3\n")
     profile = save_profile(actor=users["analyst"], city=city, name="matrix", period="2025",
                            spec={"level": 2}, results={"areas": [], "sensitivity": [], "indicators": []})
-    return {"admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk,
+    forum, meeting, item = _forum_refs(users, city, member_org, profile)
+    return {"forum": forum.pk, "meeting": meeting.pk, "action_item": item.pk,
+            "admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk,
             "theme": Theme.objects.filter(city=city).first().pk,
             "member_org": member_org.pk, "member_service": member_org.services.first().pk,
             "profile": profile.pk, "import_job": import_job.pk, "report": CommunityReport.objects.filter(city=city).first().pk}
+
+
+def _forum_refs(users, city, member_org, profile):
+    """A city-only meeting with a decision citing the profile and an action item owned by the member's org."""
+    import datetime as dt
+
+    from tamasuk.network import forum_services
+    from tamasuk.network.forums import Forum
+
+    forum = Forum.objects.filter(city=city).first() or forum_services.create_forum(
+        actor=users["coordinator"], city=city, name="Matrix forum")
+    meeting = forum_services.record_meeting(
+        actor=users["coordinator"], forum=forum, date=dt.date.today(), agenda="matrix agenda",
+        decisions=[forum_services.DecisionInput(text="matrix decision", profile=profile)],
+        action_items=[forum_services.ActionItemInput(text="matrix item", owner=member_org,
+                                                     due=dt.date.today() + dt.timedelta(days=7))])
+    return forum, meeting, meeting.action_items.get()
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -120,3 +120,6 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target} ({self.kind})"
+
+
+from .forums import NOTE_VISIBILITIES, ActionItem, ActionStatus, Decision, Forum, Meeting  # noqa: E402,F401

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from . import interop_views, views
+from . import analysis_views, forum_views, interop_views, views
 
 app_name = "network"
 
 urlpatterns = [
     path("c/<slug:slug>/directory/", views.directory, name="directory"),
+    path("c/<slug:slug>/coverage/", analysis_views.coverage, name="coverage"),
+    path("c/<slug:slug>/network/", analysis_views.network, name="network"),
     path("c/<slug:slug>/organisations/new/", views.new_organisation, name="new_organisation"),
     path("c/<slug:slug>/organisations/<int:pk>/", views.organisation, name="organisation"),
     path("c/<slug:slug>/organisations/<int:pk>/edit/", views.edit_organisation, name="edit_organisation"),
@@ -16,4 +18,11 @@ urlpatterns = [
     path("c/<slug:slug>/directory/export/3w/", interop_views.threew_export, name="threew_export"),
     path("c/<slug:slug>/directory/import/hsds/", interop_views.hsds_import, name="hsds_import"),
     path("c/<slug:slug>/directory/export/hsds.json", interop_views.hsds_export, name="hsds_export"),
+    path("c/<slug:slug>/forums/", forum_views.forums, name="forums"),
+    path("c/<slug:slug>/forums/<int:pk>/", forum_views.forum, name="forum"),
+    path("c/<slug:slug>/forums/<int:pk>/meetings/new/", forum_views.new_meeting, name="new_meeting"),
+    path("c/<slug:slug>/meetings/<int:pk>/", forum_views.meeting, name="meeting"),
+    path("c/<slug:slug>/meetings/<int:pk>/minutes.md", forum_views.minutes_md, name="minutes_md"),
+    path("c/<slug:slug>/meetings/<int:pk>/minutes.pdf", forum_views.minutes_pdf, name="minutes_pdf"),
+    path("c/<slug:slug>/action-items/<int:pk>/status/", forum_views.action_item_status, name="action_item_status"),
 ]

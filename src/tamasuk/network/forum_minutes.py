@@ -1,0 +1,102 @@
+"""Minutes of a meeting as Markdown and as PDF (WeasyPrint; Arabic shaped right-to-left through Pango).
+
+The PDF's print stylesheet lives next to its template (`templates/network/minutes_pdf.css`) and is handed to
+WeasyPrint separately: it never travels in a page sent to a browser. WeasyPrint fetches nothing from the
+network or the disk while rendering: everything the minutes show is already in the HTML.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language, get_language_bidi
+
+from .forums import ActionStatus, Meeting
+
+PDF_CSS = Path(__file__).resolve().parent / "templates" / "network" / "minutes_pdf.css"
+
+
+def _markdown_text(value: str) -> str:
+    """Free text as Markdown that shows what was typed: no accidental headings, lists or HTML."""
+    out = []
+    for line in str(value).splitlines():
+        line = line.replace("\\", "\\\\").replace("<", "&lt;").replace(">", "&gt;")
+        line = re.sub(r"([*_`\[\]])", r"\\\1", line)
+        line = re.sub(r"^(\s*)([#+\-=])", r"\1\\\2", line)  # headings, lists, rules
+        line = re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", line)  # numbered lists
+        out.append(line)
+    return "  \n".join(out)  # keep the author's line breaks
+
+
+def _cell(value: str) -> str:
+    """Free text inside a Markdown table cell: one line, pipes escaped."""
+    return _markdown_text(" ".join(str(value).split())).replace("|", "\\|")
+
+
+def text_dir(value: str) -> str:
+    """"ltr" or "rtl" from the first strong character (as dir="auto" does in browsers; WeasyPrint lacks it)."""
+    for ch in str(value):
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return "ltr" if not get_language_bidi() else "rtl"
+
+
+def context(meeting: Meeting, *, items=None) -> dict:
+    """What both formats show. The caller has checked that the reader may read the notes."""
+    language = get_language()
+    today = timezone.localdate()
+    items = list(items if items is not None else meeting.action_items.select_related("owner")
+                 .prefetch_related("areas"))
+    return {
+        "meeting": meeting, "forum": meeting.forum, "city": meeting.city,
+        "forum_name": meeting.forum.display_name(language),
+        "attendees": sorted((o.names.get(language) or o.name for o in meeting.attendees.all()), key=str.casefold),
+        "decisions": [{"d": d, "dir": text_dir(d.text)} for d in meeting.decisions.select_related("profile")],
+        "dirs": {"agenda": text_dir(meeting.agenda), "information": text_dir(meeting.information),
+                 "staff": text_dir(meeting.staff_present), "rhythm": text_dir(meeting.forum.rhythm)},
+        "items": [{"item": i, "overdue": i.is_overdue(today), "status": i.get_status_display(),
+                   "dir": text_dir(i.text),
+                   "areas": [a.display_name(language) for a in i.areas.all()],
+                   "owner": i.owner.names.get(language) or i.owner.name} for i in items],
+        "open_status": ActionStatus.OPEN, "today": today, "generated_at": timezone.localtime(),
+        "LANG": language, "BIDI": get_language_bidi(),
+    }
+
+
+def markdown(meeting: Meeting, *, items=None) -> str:
+    ctx = context(meeting, items=items)
+    md = _markdown_text
+    ctx.update({
+        "agenda_md": md(meeting.agenda), "information_md": md(meeting.information),
+        "staff_md": md(meeting.staff_present),
+        "decisions_md": [{"d": d, "text": md(d.text).replace("\n", "\n   "), "analysis": md(d.analysis_ref),
+                          "profile": md(d.profile.name) if d.profile else ""} for d in (r["d"] for r in ctx["decisions"])],
+        "items_md": [{**row, "text": _cell(row["item"].text), "owner": _cell(row["owner"]),
+                      "areas": _cell(", ".join(row["areas"]))} for row in ctx["items"]],
+        "forum_md": md(ctx["forum_name"]), "attendees_md": [md(a) for a in ctx["attendees"]],
+    })
+    return render_to_string("network/minutes.md", ctx).strip() + "\n"
+
+
+def _refuse(url, *args, **kwargs):
+    raise ValueError(f"the minutes fetch nothing: {url[:60]}")
+
+
+def pdf(meeting: Meeting, *, items=None) -> bytes:
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    class NoFetch(URLFetcher):
+        fetch = staticmethod(_refuse)
+
+    html = render_to_string("network/minutes_pdf.html", context(meeting, items=items))
+    fetcher = NoFetch()
+    stylesheet = CSS(string=PDF_CSS.read_text(encoding="utf-8"), url_fetcher=fetcher)
+    return HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])

@@ -1,0 +1,152 @@
+"""Every write to the coordination forum: validated, atomic, audited. Permission is checked by the caller's layer.
+
+Audit events: `forum.create`, `forum.update`; recording a meeting writes one `meeting.create`, one
+`decision.create` per decision and one `action_item.create` per action item, in the same transaction;
+`action_item.status` when an item is done, dropped or reopened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tamasuk.audit.services import record
+from tamasuk.cities.models import Area, City
+
+from .forums import NOTE_VISIBILITIES, ActionItem, ActionStatus, Decision, Forum, Meeting
+from .models import Organisation
+
+
+@dataclass
+class DecisionInput:
+    text: str
+    profile: object = None  # a mapping.PriorityProfile of the same city, or None
+    analysis_ref: str = ""
+
+
+@dataclass
+class ActionItemInput:
+    text: str
+    owner: Organisation
+    due: dt.date
+    areas: list[Area] = field(default_factory=list)
+
+
+def _same_city(city: City, objects, field_name: str, message: str) -> None:
+    if any(o is not None and o.city_id != city.pk for o in objects):
+        raise ValidationError({field_name: message})
+
+
+def _forum_snapshot(forum: Forum) -> dict:
+    return {"name": forum.name, "names": forum.names, "description": forum.description, "rhythm": forum.rhythm,
+            "members": sorted(forum.members.values_list("name", flat=True)) if forum.pk else []}
+
+
+@transaction.atomic
+def create_forum(*, actor, city: City, name: str, rhythm: str = "", description: str = "",
+                 members: list[Organisation] | None = None, names: dict | None = None) -> Forum:
+    members = list(members or [])
+    _same_city(city, members, "members", _("Every member organisation must belong to the forum's city."))
+    forum = Forum(city=city, name=name.strip(), rhythm=rhythm.strip(), description=description, names=names or {})
+    forum.full_clean()
+    forum.save()
+    forum.members.set(members)
+    record(actor=actor, action="forum.create", obj=forum, city=city, after=_forum_snapshot(forum))
+    return forum
+
+
+@transaction.atomic
+def update_forum(*, actor, forum: Forum, members: list[Organisation] | None = None, **changes) -> Forum:
+    unknown = set(changes) - {"name", "names", "description", "rhythm"}
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    before = _forum_snapshot(forum)
+    for key, value in changes.items():
+        setattr(forum, key, value)
+    forum.full_clean()
+    forum.save()
+    if members is not None:
+        _same_city(forum.city, members, "members", _("Every member organisation must belong to the forum's city."))
+        forum.members.set(members)
+    record(actor=actor, action="forum.update", obj=forum, city=forum.city, before=before,
+           after=_forum_snapshot(forum))
+    return forum
+
+
+@transaction.atomic
+def record_meeting(*, actor, forum: Forum, date: dt.date, attendees: list[Organisation] | None = None,
+                   people_present: int | None = None, staff_present: str = "", agenda: str = "",
+                   information: str = "", visibility: str = "city", decisions: list[DecisionInput] | None = None,
+                   action_items: list[ActionItemInput] | None = None) -> Meeting:
+    """One meeting with its decisions and action items, all or nothing."""
+    city = forum.city
+    attendees = list(attendees or [])
+    decisions = [d for d in (decisions or []) if d.text.strip() or d.profile or d.analysis_ref.strip()]
+    action_items = list(action_items or [])
+    if visibility not in dict(NOTE_VISIBILITIES):
+        raise ValidationError({"visibility": _("Meeting notes are shared with the city team or the network only.")})
+    if people_present is not None and people_present < 0:
+        raise ValidationError({"people_present": _("The number of people present cannot be negative.")})
+    _same_city(city, attendees, "attendees", _("Every organisation present must belong to the forum's city."))
+    for n, d in enumerate(decisions, start=1):
+        if not d.text.strip():
+            raise ValidationError({"decisions": _("Decision %(n)d cites evidence but says nothing: write the "
+                                                  "decision.") % {"n": n}})
+        _same_city(city, [d.profile], "decisions", _("A decision can only cite a profile of the same city."))
+    for n, item in enumerate(action_items, start=1):
+        if not item.text.strip():
+            raise ValidationError({"action_items": _("Action item %(n)d has no text.") % {"n": n}})
+        if item.owner is None or item.due is None:
+            raise ValidationError({"action_items": _("Action item %(n)d needs an owner organisation and a due "
+                                                     "date.") % {"n": n}})
+        _same_city(city, [item.owner], "action_items", _("An action item's owner must belong to the same city."))
+        _same_city(city, item.areas, "action_items", _("An action item's areas must belong to the same city."))
+    meeting = Meeting(city=city, forum=forum, date=date, people_present=people_present,
+                      staff_present=staff_present.strip(), agenda=agenda.strip(), information=information.strip(),
+                      visibility=visibility, recorded_by=actor if getattr(actor, "pk", None) else None)
+    meeting.full_clean()
+    meeting.save()
+    meeting.attendees.set(attendees)
+    record(actor=actor, action="meeting.create", obj=meeting, city=city, after={
+        "forum": forum.name, "date": date, "attendees": sorted(o.name for o in attendees),
+        "people_present": people_present, "visibility": visibility,
+        "decisions": len(decisions), "action_items": len(action_items)})
+    for n, d in enumerate(decisions, start=1):
+        decision = Decision(city=city, meeting=meeting, number=n, text=d.text.strip(), profile=d.profile,
+                            analysis_ref=d.analysis_ref.strip())
+        decision.full_clean()
+        decision.save()
+        record(actor=actor, action="decision.create", obj=decision, city=city, after={
+            "meeting": meeting.pk, "number": n, "text": decision.text,
+            "profile": d.profile.pk if d.profile else None, "analysis_ref": decision.analysis_ref})
+    for item_input in action_items:
+        item = ActionItem(city=city, meeting=meeting, text=item_input.text.strip(), owner=item_input.owner,
+                          due=item_input.due)
+        item.full_clean()
+        item.save()
+        item.areas.set(item_input.areas)
+        record(actor=actor, action="action_item.create", obj=item, city=city, after={
+            "meeting": meeting.pk, "text": item.text, "owner": item.owner.name, "due": item.due,
+            "areas": sorted(a.code for a in item_input.areas), "status": item.status})
+    return meeting
+
+
+@transaction.atomic
+def set_action_item_status(*, actor, item: ActionItem, status: str) -> ActionItem:
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": _("Unknown status: %(s)s") % {"s": status}})
+    item = ActionItem.objects.select_for_update().get(pk=item.pk)
+    if item.status == status:
+        return item
+    before = {"status": item.status}
+    item.status = status
+    item.closed_at = None if status == ActionStatus.OPEN else timezone.now()
+    item.save(update_fields=["status", "closed_at"])
+    record(actor=actor, action="action_item.status", obj=item, city=item.city, before=before,
+           after={"status": status})
+    return item
