@@ -97,3 +97,26 @@ def test_the_api_withholds_the_confidential_location_from_the_network(city, shel
     assert '"withheld": true' in network.replace('":true', '": true')
     team = client_for("coordinator").get(url).content.decode()
     assert SECRET in team
+
+
+def test_network_page_finds_that_health_and_police_never_work_together(city, client_for):
+    html = client_for("member").get(reverse("network:network", args=[city.slug])).content.decode()
+    assert "Health provider — Police" in html or "Police — Health provider" in html
+    assert html.count("<circle") >= 80
+
+
+def test_coverage_page_ranks_high_need_low_coverage_wards(city, users, client_for):
+    from tamasuk.mapping import services as mapping_services
+    from tamasuk.network.models import Service
+
+    ranked = [{"code": f"KE00100{s}0{w}", "score": 100.0 - 3 * (5 * (s - 1) + w), "rank": 5 * (s - 1) + w,
+               "drivers": [], "name": "", "names": {}} for s in range(1, 7) for w in range(1, 6)]
+    mapping_services.save_profile(actor=users["analyst"], city=city, name="Need", period="2025",
+                                  spec={"level": 2}, results={"areas": ranked})
+    top = "KE00100101"  # the neediest ward; make sure no health service covers it
+    for s in Service.objects.filter(city=city, sector="health", areas__code=top):
+        s.areas.remove(*s.areas.filter(code=top))
+    html = client_for("analyst").get(reverse("network:coverage", args=[city.slug]), {"sector": "health"}
+                                     ).content.decode()
+    table = html[html.index("Wards with the largest gap"):]
+    assert f"/areas/{top}/" in table[:table.index("</tr>", table.index("<tbody>"))]

@@ -1,0 +1,129 @@
+"""Coverage gaps and the network drawing: the directory turned into decisions. Thin: data in, analysis, render."""
+
+from __future__ import annotations
+
+from html import escape
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import get_language, get_language_bidi
+from django.utils.translation import gettext as _
+
+from tamasuk.analysis import coverage as cov
+from tamasuk.analysis import network as net
+from tamasuk.analysis.svg import MapArea, choropleth
+from tamasuk.cities import queries as city_queries
+from tamasuk.cities.permissions import Action
+from tamasuk.mapping import queries as mapping_queries
+from tamasuk.web.decorators import city_page
+from tamasuk.web.views import _nav
+
+from . import queries
+from .models import Organisation, OrganisationType, Sector
+
+TYPE_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+                "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6"]
+
+
+@login_required
+@city_page(Action.RUN_ANALYSIS)
+def coverage(request, city):
+    """High need, low coverage: a saved priority profile's need against services' capacity per resident."""
+    level = max(city_queries.levels(city) or [1])
+    areas = list(city_queries.areas(request.user, city, level=level))
+    profiles = list(mapping_queries.profiles(request.user, city)[:50])
+    chosen = next((p for p in profiles if str(p.pk) == request.GET.get("profile")), profiles[0] if profiles else None)
+    sector = request.GET.get("sector") or Sector.HEALTH
+    if sector not in Sector.values:
+        sector = Sector.HEALTH
+    services = [cov.Service(organisation=v.service.organisation_id, sector=v.service.sector,
+                            areas=tuple(a.code for a in v.service.areas.all()), capacity=v.service.capacity,
+                            reached=v.service.reached_total)
+                for v in queries.services(request.user, city)]
+    result = rows = None
+    if chosen is not None:
+        need = {r["code"]: r["score"] for r in chosen.results.get("areas", [])}
+        result = cov.coverage([a.code for a in areas], {a.code: a.population for a in areas},
+                              {a.code: need.get(a.code) for a in areas}, services, sectors=[sector],
+                              need_scale=(0.0, 100.0))
+        names = {a.code: a.display_name(get_language()) for a in areas}
+        rows = [{"row": r, "name": names[r.area]} for r in result.ranked]
+    lang = get_language()
+    items = []
+    for a in areas:
+        gap = result.row(a.code, sector).gap if result else None
+        items.append(MapArea(key=a.code, label=a.display_name(lang), geometry=a.geometry,
+                             value=None if gap is None or gap != gap else round(gap, 3),
+                             href=f"/c/{city.slug}/areas/{a.code}/",
+                             title=a.display_name(lang)))
+    svg = choropleth(items, title=_("Gap between need and services"),
+                     description=_("Darker wards have high need and little service capacity per resident."),
+                     legend_title=_("Gap score (0–1)"), no_data_label=_("No data"),
+                     value_format=lambda v: f"{v:.2f}", rtl=get_language_bidi(), id_prefix="gap")
+    return render(request, "network/coverage.html", {
+        **_nav(request, city), "profiles": profiles, "chosen": chosen, "sector": sector,
+        "sectors": Sector.choices, "rows": rows, "map_svg": svg,
+    })
+
+
+def network_svg(orgs: list[Organisation], G, positions, result, *, width=640, height=480) -> str:
+    """Organisations as dots coloured by type, links as lines; bridging organisations ringed. Phone-readable."""
+    types = [t for t, _label in OrganisationType.choices]
+    colour = {t: TYPE_COLOURS[i % len(TYPE_COLOURS)] for i, t in enumerate(types)}
+    bridging = {b.id for b in result.bridging}
+    by_id = {o.pk: o for o in orgs}
+    pad = 16
+    xy = {n: (pad + x * (width - 2 * pad), pad + y * (height - 2 * pad)) for n, (x, y) in positions.items()}
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 24 * 3}" role="img" '
+             f'aria-labelledby="net-title"><title id="net-title">{escape(_("The prevention network"))}</title>']
+    for u, v in G.edges():
+        (x1, y1), (x2, y2) = xy[u], xy[v]
+        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#9aa3ad" '
+                     f'stroke-width="0.8" stroke-opacity="0.6"/>')
+    for n in G.nodes():
+        x, y = xy[n]
+        org = by_id[n]
+        ring = ' stroke="#000" stroke-width="2.5"' if n in bridging else ' stroke="#fff" stroke-width="1"'
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{6 if n in bridging else 4.5}" '
+                     f'fill="{colour[org.type]}"{ring}><title>{escape(org.name)} — '
+                     f'{escape(str(org.get_type_display()))}</title></circle>')
+    present = [t for t in types if any(by_id[n].type == t for n in G.nodes())]
+    for i, t in enumerate(present):
+        col, row = i % 4, i // 4
+        x, y = 8 + col * (width / 4), height + 12 + row * 22
+        parts.append(f'<circle cx="{x + 5:.1f}" cy="{y:.1f}" r="5" fill="{colour[t]}"/>'
+                     f'<text x="{x + 14:.1f}" y="{y + 4:.1f}" font-size="12">'
+                     f'{escape(str(OrganisationType(t).label))}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@login_required
+@city_page(Action.READ_CITY_DATA)
+def network(request, city):
+    orgs = list(queries.organisations(request.user, city))
+    links = list(queries.links(request.user, city))
+    records = [net.Organisation(id=o.pk, type=o.type, sectors=tuple(o.sectors),
+                                areas=tuple(sorted({a.code for s in o.services.all() for a in s.areas.all()})))
+               for o in orgs]
+    G = net.build_graph(records, [net.Link(source=ln.source_id, target=ln.target_id, kind=ln.kind,
+                                           strength=ln.strength, since=ln.since) for ln in links])
+    result = net.analyse(G, seed=1, max_suggestions=15)
+    positions = net.layout(G, seed=1)
+    by_id = {o.pk: o for o in orgs}
+    type_label = dict(OrganisationType.choices)
+    sector_label = dict(Sector.choices)
+    top = sorted(range(len(result.nodes)), key=lambda i: -result.betweenness[i])[:10]
+    return render(request, "network/network.html", {
+        **_nav(request, city),
+        "svg": network_svg(orgs, G, positions, result),
+        "bridging": [{"org": by_id[b.id], "b": b} for b in result.bridging],
+        "central": [{"org": by_id[result.nodes[i]], "betweenness": result.betweenness[i],
+                     "degree": int(result.degree[i])} for i in top],
+        "missing_types": [(type_label.get(a, a), type_label.get(b, b)) for a, b in result.missing_type_pairs],
+        "missing_sectors": [(sector_label.get(a, a), sector_label.get(b, b))
+                            for a, b in result.missing_sector_pairs],
+        "suggestions": [{"a": by_id[s.source], "b": by_id[s.target], "s": s} for s in result.suggestions],
+        "components": len(result.components), "isolated": [by_id[i] for i in result.isolated],
+        "n_orgs": len(orgs), "n_links": G.number_of_edges(),
+    })
