@@ -26,12 +26,13 @@ $(VENV)/.test-deps: pyproject.toml $(VENV)/.run-deps
 run: $(VENV)/.run-deps
 	HTTPS=$${HTTPS:-false} $(BIN)/tamasuk serve --init --host $(HOST) --port $(PORT)
 
-## Debian's Chromium (browser tests) and an Arabic font (pages, screenshots, PDFs); installed only as root.
+## Debian's Chromium (browser tests), an Arabic font and Pango (pages, screenshots, PDFs); installed only as root.
 system-test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -qi amiri || missing="$$missing fonts-hosny-amiri"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    echo "Installing$$missing from Debian…"; \
