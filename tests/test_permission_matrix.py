@@ -72,6 +72,9 @@ MATRIX = {
     "mapping:rename_theme": ("post", {"slug": "mombasa", "pk": "theme"}, web({"admin": 302, "coordinator": 302})),
     "network:coverage": ("get", {"slug": "mombasa"}, web(ANALYSTS)),
     "network:network": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
+    "network:new_allocation": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
+    "network:allocation": ("get", {"slug": "mombasa", "pk": "allocation"}, web(PROFILE_READERS)),
+    "network:allocation_csv": ("get", {"slug": "mombasa", "pk": "allocation"}, web(PROFILE_READERS)),
     "network:directory": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
     "network:organisation": ("get", {"slug": "mombasa", "pk": "member_org"}, web({**PROFILE_READERS, "member": 200})),
     "network:new_organisation": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
@@ -131,6 +134,15 @@ def test_every_url_is_declared():
     assert declared - actual == set(), f"MATRIX names URLs that no longer exist: {sorted(declared - actual)}"
 
 
+def _allocation(users, city, profile):
+    from tamasuk.network.allocation_services import save_allocation
+
+    row = {"rank": 1, "area": "KE00100101", "name": "x", "need": 1.0, "demand": 10, "allocated": 0, "unmet": 10,
+           "given": [], "reason": "no participating organisation covers it"}
+    return save_allocation(actor=users["coordinator"], city=city, name="matrix", profile=profile, sector="health",
+                           unit="doses", total_capacity=10, participants=[{"id": 0, "name": "none"}], rows=[row])
+
+
 @pytest.fixture
 def refs(db, users, city):
     from tamasuk.api.services import create_token
@@ -149,7 +161,8 @@ def refs(db, users, city):
     return {"forum": forum.pk, "meeting": meeting.pk, "action_item": item.pk,
             "admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk,
             "theme": Theme.objects.filter(city=city).first().pk,
-            "member_org": member_org.pk, "member_service": member_org.services.first().pk,
+            "member_org": member_org.pk, "allocation": _allocation(users, city, profile).pk,
+            "member_service": member_org.services.first().pk,
             "profile": profile.pk, "import_job": import_job.pk, "report": CommunityReport.objects.filter(city=city).first().pk}
 
 

@@ -75,6 +75,8 @@ class Decision(models.Model):
     # A saved priority profile never changes, so citing it keeps the evidence behind the decision.
     profile = models.ForeignKey("mapping.PriorityProfile", on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="decisions", verbose_name=_("priority profile cited"))
+    allocation = models.ForeignKey("network.Allocation", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="decisions", verbose_name=_("campaign allocation cited"))
     analysis_ref = models.CharField(_("coverage analysis cited"), max_length=300, blank=True,
                                     help_text=_("A coverage analysis the decision rests on: its name or address."))
 

@@ -122,4 +122,5 @@ class Link(models.Model):
         return f"{self.source} → {self.target} ({self.kind})"
 
 
+from .allocations import Allocation  # noqa: E402,F401  (so migrations see it)
 from .forums import NOTE_VISIBILITIES, ActionItem, ActionStatus, Decision, Forum, Meeting  # noqa: E402,F401

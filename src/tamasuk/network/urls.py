@@ -1,12 +1,15 @@
 from django.urls import path
 
-from . import analysis_views, forum_views, interop_views, views
+from . import allocation_views, analysis_views, forum_views, interop_views, views
 
 app_name = "network"
 
 urlpatterns = [
     path("c/<slug:slug>/directory/", views.directory, name="directory"),
     path("c/<slug:slug>/coverage/", analysis_views.coverage, name="coverage"),
+    path("c/<slug:slug>/allocations/new/", allocation_views.new_allocation, name="new_allocation"),
+    path("c/<slug:slug>/allocations/<int:pk>/", allocation_views.allocation, name="allocation"),
+    path("c/<slug:slug>/allocations/<int:pk>/allocation.csv", allocation_views.allocation_csv, name="allocation_csv"),
     path("c/<slug:slug>/network/", analysis_views.network, name="network"),
     path("c/<slug:slug>/organisations/new/", views.new_organisation, name="new_organisation"),
     path("c/<slug:slug>/organisations/<int:pk>/", views.organisation, name="organisation"),

@@ -1,0 +1,41 @@
+"""Saving a campaign allocation and citing it in a meeting decision: atomic and audited."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from tamasuk.audit.services import record
+
+from .allocations import Allocation
+from .forums import Decision, Meeting
+
+
+@transaction.atomic
+def save_allocation(*, actor, city, name: str, profile, sector: str, unit: str, total_capacity: int,
+                    participants: list[dict], rows: list[dict]) -> Allocation:
+    if not name.strip():
+        raise ValidationError({"name": _("Give the allocation a name people will recognise.")})
+    allocation = Allocation(city=city, name=name.strip(), profile=profile, sector=sector, unit=unit,
+                            total_capacity=total_capacity, participants=participants, rows=rows, created_by=actor)
+    allocation.full_clean()
+    allocation.save()
+    record(actor=actor, action="allocation.save", obj=allocation, city=city,
+           after={"name": allocation.name, "profile": profile.pk, "sector": sector, "total": total_capacity,
+                  "participants": participants, "areas_served": sum(1 for r in rows if r["allocated"] > 0)})
+    return allocation
+
+
+@transaction.atomic
+def cite_in_meeting(*, actor, allocation: Allocation, meeting: Meeting, text: str) -> Decision:
+    if meeting.forum.city_id != allocation.city_id:
+        raise ValidationError(_("The meeting belongs to another city."))
+    number = (meeting.decisions.aggregate(n=Max("number"))["n"] or 0) + 1
+    decision = Decision.objects.create(city=allocation.city, meeting=meeting, number=number, text=text.strip(),
+                                       profile=allocation.profile, allocation=allocation)
+    record(actor=actor, action="decision.create", obj=decision, city=allocation.city,
+           after={"meeting": meeting.pk, "text": decision.text, "allocation": allocation.pk,
+                  "profile": allocation.profile_id})
+    return decision
