@@ -18,6 +18,8 @@ def save_allocation(*, actor, city, name: str, profile, sector: str, unit: str, 
                     participants: list[dict], rows: list[dict]) -> Allocation:
     if not name.strip():
         raise ValidationError({"name": _("Give the allocation a name people will recognise.")})
+    if not participants:
+        raise ValidationError({"participants": _("Choose at least one organisation taking part.")})
     allocation = Allocation(city=city, name=name.strip(), profile=profile, sector=sector, unit=unit,
                             total_capacity=total_capacity, participants=participants, rows=rows, created_by=actor)
     allocation.full_clean()

@@ -51,7 +51,8 @@ def _inputs(request, city, data):
     participants = []
     for org_id, entry in sorted(by_org.items(), key=lambda kv: kv[1]["org"].name):
         key = f"cap_{org_id}"
-        taking_part = not data or data.get(f"take_{org_id}") == "on"
+        # Before the form is first sent every organisation takes part; afterwards, the ticked ones.
+        taking_part = data.get(f"take_{org_id}") == "on" if data.get("run") else True
         try:
             capacity = max(0, int(data.get(key, entry["capacity"])))
         except (TypeError, ValueError):
