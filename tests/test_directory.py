@@ -120,3 +120,19 @@ def test_coverage_page_ranks_high_need_low_coverage_wards(city, users, client_fo
                                      ).content.decode()
     table = html[html.index("Wards with the largest gap"):]
     assert f"/areas/{top}/" in table[:table.index("</tr>", table.index("<tbody>"))]
+
+
+def test_a_focal_point_records_a_link_from_its_own_organisation(city, users, client_for):
+    from tamasuk.network.models import Link
+
+    own = users["member"].organisations.get()
+    police = Organisation.objects.filter(city=city, type="police").first()
+    before = AuditEvent.objects.count()
+    r = client_for("member").post(reverse("network:add_link", args=[city.slug, own.pk]),
+                                  {"target": police.pk, "kind": "coordination", "strength": 4})
+    assert r.status_code == 302
+    assert Link.objects.filter(source=own, target=police, kind="coordination", strength=4).exists()
+    assert AuditEvent.objects.count() == before + 1
+    other = Organisation.objects.filter(city=city).exclude(pk=own.pk).first()
+    assert client_for("member").post(reverse("network:add_link", args=[city.slug, other.pk]),
+                                     {"target": police.pk, "kind": "referral"}).status_code == 403

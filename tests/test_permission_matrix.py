@@ -79,6 +79,8 @@ MATRIX = {
     "network:organisation": ("get", {"slug": "mombasa", "pk": "member_org"}, web({**PROFILE_READERS, "member": 200})),
     "network:new_organisation": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
     "network:edit_organisation": ("get", {"slug": "mombasa", "pk": "member_org"}, web(ORG_EDITORS)),
+    "network:add_link": ("post", {"slug": "mombasa", "pk": "member_org"},
+                         web({"admin": 302, "coordinator": 302, "member": 302})),
     "network:new_service": ("get", {"slug": "mombasa", "pk": "member_org"}, web(ORG_EDITORS)),
     "network:edit_service": ("get", {"slug": "mombasa", "pk": "member_org", "service_pk": "member_service"},
                              web(ORG_EDITORS)),

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Organisation, OrganisationType, Sector, Service
+from .models import LinkKind, Organisation, OrganisationType, Sector, Service
 
 
 class DirectoryFilter(forms.Form):
@@ -43,3 +43,15 @@ class ServiceForm(forms.ModelForm):
         self.fields["areas"].choices = [(a.code, f"{a.name} ({a.code})") for a in areas]
         if self.instance.pk:
             self.initial["areas"] = list(self.instance.areas.values_list("code", flat=True))
+
+
+class LinkForm(forms.Form):
+    target = forms.ModelChoiceField(label=_("Linked organisation"), queryset=Organisation.objects.none())
+    kind = forms.ChoiceField(label=_("Kind of link"), choices=LinkKind.choices)
+    strength = forms.IntegerField(label=_("Strength (1–5)"), min_value=1, max_value=5, initial=3)
+    since = forms.DateField(label=_("Since"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, city, exclude=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Organisation.objects.filter(city=city)
+        self.fields["target"].queryset = qs.exclude(pk=exclude.pk) if exclude else qs

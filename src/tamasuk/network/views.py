@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, can
@@ -14,7 +16,7 @@ from tamasuk.web.decorators import city_page
 from tamasuk.web.views import _nav
 
 from . import queries, services
-from .forms import DirectoryFilter, OrganisationForm, ServiceForm
+from .forms import DirectoryFilter, LinkForm, OrganisationForm, ServiceForm
 from .models import Organisation, Sector, Service
 
 
@@ -57,9 +59,11 @@ def directory(request, city):
 @city_page(Action.READ_CITY_DATA)
 def organisation(request, city, pk):
     org = queries.organisation(request.user, city, pk)
+    may_edit = can(request.user, Action.EDIT_ORGANISATION, org)
     return render(request, "network/organisation.html", {
         **_nav(request, city), "org": org, "services": queries.services(request.user, city, organisation=org),
-        "may_edit": can(request.user, Action.EDIT_ORGANISATION, org),
+        "may_edit": may_edit, "links": queries.links(request.user, city).filter(Q(source=org) | Q(target=org)),
+        "link_form": LinkForm(city=city, exclude=org) if may_edit else None,
     })
 
 
@@ -123,3 +127,22 @@ def edit_service(request, city, pk, service_pk=None):
             return redirect("network:organisation", city.slug, org.pk)
     return render(request, "network/service_form.html", {**_nav(request, city), "form": form, "org": org,
                                                          "service": service})
+
+
+@require_POST
+@login_required
+@city_page(Action.VIEW_CITY)
+def add_link(request, city, pk):
+    """A coordinator, or the organisation's own focal point, records a link to another organisation."""
+    org = _editable(request, city, pk)
+    form = LinkForm(request.POST, city=city, exclude=org)
+    if form.is_valid():
+        try:
+            services.create_link(actor=request.user, source=org, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Link recorded."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("network:organisation", city.slug, org.pk)
