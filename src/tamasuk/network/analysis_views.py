@@ -66,15 +66,25 @@ def coverage(request, city):
     })
 
 
+def legend(orgs: list[Organisation]) -> list[tuple[str, str]]:
+    types = [t for t, _label in OrganisationType.choices]
+    colour = {t: TYPE_COLOURS[i % len(TYPE_COLOURS)] for i, t in enumerate(types)}
+    present = {o.type for o in orgs}
+    return [(colour[t], str(OrganisationType(t).label)) for t in types if t in present]
+
+
 def network_svg(orgs: list[Organisation], G, positions, result, *, width=640, height=480) -> str:
-    """Organisations as dots coloured by type, links as lines; bridging organisations ringed. Phone-readable."""
+    """Organisations as dots coloured by type, links as lines; bridging organisations ringed.
+
+    The legend is HTML beside it (see `legend`): text inside a scaled-down SVG is unreadable on a phone and
+    does not follow the page's direction."""
     types = [t for t, _label in OrganisationType.choices]
     colour = {t: TYPE_COLOURS[i % len(TYPE_COLOURS)] for i, t in enumerate(types)}
     bridging = {b.id for b in result.bridging}
     by_id = {o.pk: o for o in orgs}
     pad = 16
     xy = {n: (pad + x * (width - 2 * pad), pad + y * (height - 2 * pad)) for n, (x, y) in positions.items()}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 24 * 3}" role="img" '
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
              f'aria-labelledby="net-title"><title id="net-title">{escape(_("The prevention network"))}</title>']
     for u, v in G.edges():
         (x1, y1), (x2, y2) = xy[u], xy[v]
@@ -87,13 +97,6 @@ def network_svg(orgs: list[Organisation], G, positions, result, *, width=640, he
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{6 if n in bridging else 4.5}" '
                      f'fill="{colour[org.type]}"{ring}><title>{escape(org.name)} — '
                      f'{escape(str(org.get_type_display()))}</title></circle>')
-    present = [t for t in types if any(by_id[n].type == t for n in G.nodes())]
-    for i, t in enumerate(present):
-        col, row = i % 4, i // 4
-        x, y = 8 + col * (width / 4), height + 12 + row * 22
-        parts.append(f'<circle cx="{x + 5:.1f}" cy="{y:.1f}" r="5" fill="{colour[t]}"/>'
-                     f'<text x="{x + 14:.1f}" y="{y + 4:.1f}" font-size="12">'
-                     f'{escape(str(OrganisationType(t).label))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -116,7 +119,7 @@ def network(request, city):
     top = sorted(range(len(result.nodes)), key=lambda i: -result.betweenness[i])[:10]
     return render(request, "network/network.html", {
         **_nav(request, city),
-        "svg": network_svg(orgs, G, positions, result),
+        "svg": network_svg(orgs, G, positions, result), "legend": legend(orgs),
         "bridging": [{"org": by_id[b.id], "b": b} for b in result.bridging],
         "central": [{"org": by_id[result.nodes[i]], "betweenness": result.betweenness[i],
                      "degree": int(result.degree[i])} for i in top],
