@@ -15,6 +15,18 @@ COMMON_LEVEL_NAMES = [gettext_noop("Region"), gettext_noop("County"), gettext_no
                       gettext_noop("Quarter")]
 
 
+class Unchangeable(models.Model):
+    """A record that is written once and never altered (saved profiles, allocations): cite it safely."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError(f"a saved {self._meta.verbose_name} cannot be changed; save a new one")
+        super().save(*args, **kwargs)
+
+
 class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
     COORDINATOR = "coordinator", _("Coordinator")

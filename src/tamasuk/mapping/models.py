@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tamasuk.cities.models import Area, City, Visibility
+from tamasuk.cities.models import Area, City, Unchangeable, Visibility
 
 
 class ThemeGroup(models.TextChoices):
@@ -140,7 +140,7 @@ class CommunityReport(models.Model):
         return f"{self.get_category_display()} {self.date} {self.area.code}"
 
 
-class PriorityProfile(models.Model):
+class PriorityProfile(Unchangeable):
     """A saved prioritisation: its settings and results, unchangeable once saved, citable later."""
 
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="profiles")
@@ -157,11 +157,6 @@ class PriorityProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("a saved priority profile cannot be changed; save a new one")
-        super().save(*args, **kwargs)
 
 
 from .imports import ImportJob, ImportTemplate  # noqa: E402,F401

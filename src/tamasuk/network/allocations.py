@@ -7,10 +7,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tamasuk.cities.models import City
+from tamasuk.cities.models import City, Unchangeable
 
 
-class Allocation(models.Model):
+class Allocation(Unchangeable):
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=200)
     profile = models.ForeignKey("mapping.PriorityProfile", on_delete=models.PROTECT, related_name="+")
@@ -27,8 +27,3 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("a saved allocation cannot be changed; make a new one")
-        super().save(*args, **kwargs)
