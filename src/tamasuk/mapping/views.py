@@ -23,7 +23,7 @@ from tamasuk.analysis.svg import MapArea, bar_chart, choropleth
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, can
 from tamasuk.web.decorators import city_page
-from tamasuk.web.views import _nav
+from tamasuk.web.nav import city_nav
 
 from . import queries, services
 from .forms import (
@@ -104,7 +104,7 @@ def _localise(rows):
 @city_page(Action.RUN_ANALYSIS)
 def priorities(request, city):
     form, themes, indicators = _priority_form(request, city, request.GET or None)
-    context = {**_nav(request, city), "form": form, "outcome": None}
+    context = {**city_nav(request, city), "form": form, "outcome": None}
     if form.is_bound and form.is_valid():
         outcome, areas = _outcome(request, city, form, themes, indicators)
         context.update(
@@ -142,7 +142,7 @@ def save_profile(request, city):
 @login_required
 @city_page(Action.VIEW_PROFILES)
 def profiles(request, city):
-    return render(request, "mapping/profiles.html", {**_nav(request, city),
+    return render(request, "mapping/profiles.html", {**city_nav(request, city),
                                                      "profiles": queries.profiles(request.user, city)})
 
 
@@ -155,7 +155,7 @@ def profile(request, city, pk):
     rows = _localise(p.results["areas"])
     theme_names = {t.code: t.name for t in queries.themes(request.user, city).values()}
     return render(request, "mapping/profile.html", {
-        **_nav(request, city), "profile": p, "rows": rows, "results": p.results,
+        **city_nav(request, city), "profile": p, "rows": rows, "results": p.results,
         "method": {"normalisation": NORMALISATION_LABELS.get(p.spec.get("normalisation"), p.spec.get("normalisation")),
                    "aggregation": AGGREGATION_LABELS.get(p.spec.get("aggregation"), p.spec.get("aggregation")),
                    "impute": IMPUTE_LABELS.get(p.spec.get("impute"), p.spec.get("impute"))},
@@ -265,7 +265,7 @@ def hotspots(request, city):
                                                                   "false discovery rate controlled."),
                      rtl=get_language_bidi(), id_prefix="hot")
     return render(request, "mapping/hotspots.html", {
-        **_nav(request, city), "form": form, "map_svg": svg, "rows": rows, "since": since, "until": until,
+        **city_nav(request, city), "form": form, "map_svg": svg, "rows": rows, "since": since, "until": until,
         "enough": result is not None,
     })
 
@@ -279,7 +279,7 @@ def reports(request, city):
     if category in ReportCategory.values:
         qs = qs.filter(category=category)
     return render(request, "mapping/reports.html", {
-        **_nav(request, city), "reports": qs[:200], "categories": ReportCategory.choices, "category": category,
+        **city_nav(request, city), "reports": qs[:200], "categories": ReportCategory.choices, "category": category,
         "may_moderate": can(request.user, Action.EDIT_CITY_DATA, city), "moderate_form": ModerateForm(),
     })
 
@@ -306,7 +306,7 @@ def new_report(request, city):
             messages.success(request, _("Report recorded for %(area)s. Only the city team sees its text.")
                              % {"area": report.area.name})
             return redirect("mapping:new_report", city.slug)
-    return render(request, "mapping/report_form.html", {**_nav(request, city), "form": form})
+    return render(request, "mapping/report_form.html", {**city_nav(request, city), "form": form})
 
 
 @require_POST

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tamasuk.cities.permissions import Action, can
+from tamasuk.interop.tabular import TabularError, read_table
 from tamasuk.web.decorators import city_page
-from tamasuk.web.views import _nav
+from tamasuk.web.nav import city_nav
 
 from . import queries, services
 from .forms import IndicatorForm, NewThemeForm, ReportFileForm, ThemeForm
@@ -55,7 +53,7 @@ def indicators(request, city):
     for theme in sorted(themes.values(), key=lambda t: (t.group, t.order)):
         by_theme.append((theme, [i for i in all_indicators if i.theme_id == theme.pk],
                          ThemeForm(initial={"name": theme.name}, prefix=f"t{theme.pk}")))
-    return render(request, "mapping/indicators.html", {**_nav(request, city), "by_theme": by_theme,
+    return render(request, "mapping/indicators.html", {**city_nav(request, city), "by_theme": by_theme,
                                                        "form": form, "theme_form": theme_form,
                                                        "may_edit": may_edit})
 
@@ -86,7 +84,7 @@ def edit_indicator(request, city, code):
         else:
             messages.success(request, _("Indicator saved."))
             return redirect("mapping:indicators", city.slug)
-    return render(request, "mapping/indicator_form.html", {**_nav(request, city), "form": form,
+    return render(request, "mapping/indicator_form.html", {**city_nav(request, city), "form": form,
                                                            "indicator": indicator})
 
 
@@ -98,7 +96,7 @@ def import_reports(request, city):
     summary = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        rows, problem = _read_report_csv(upload.read())
+        rows, problem = _read_report_file(upload.read(), upload.name)
         if problem:
             form.add_error("file", problem)
         else:
@@ -108,23 +106,31 @@ def import_reports(request, city):
             if summary.ok and not dry:
                 messages.success(request, _("%(n)s reports imported.") % {"n": summary.new})
                 return redirect("mapping:reports", city.slug)
-    return render(request, "mapping/report_import.html", {**_nav(request, city), "form": form,
+    return render(request, "mapping/report_import.html", {**city_nav(request, city), "form": form,
                                                           "summary": summary, "columns": REPORT_COLUMNS})
 
 
-def _read_report_csv(data: bytes):
+def _read_report_file(data: bytes, filename: str):
+    """Rows of a CSV or XLSX whose first row names the columns; the tabular reader handles encodings,
+    delimiters and Excel, as for every other spreadsheet the city uploads."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], _("The file is not UTF-8 text; save it as “CSV UTF-8”.")
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REPORT_COLUMNS[:4] if c not in (reader.fieldnames or [])]
+        table = read_table(data, filename)
+        header, *body = [[("" if c is None else str(c)).strip() for c in row] for row in table.rows]
+    except (TabularError, ValueError) as exc:
+        return [], str(exc)
+    names = [h.casefold() for h in header]
+    missing = [c for c in REPORT_COLUMNS[:4] if c not in names]
     if missing:
         return [], _("Missing columns: %(cols)s. The first row must name the columns %(all)s.") % {
             "cols": ", ".join(missing), "all": ", ".join(REPORT_COLUMNS)}
-    rows = [services.ReportInput(row=n, date=r.get("date") or "", category=r.get("category") or "",
-                                 area=r.get("area") or "", channel=r.get("channel") or "", text=r.get("text") or "")
-            for n, r in enumerate(reader, start=2)]
+    rows = []
+    for n, cells in enumerate(body, start=2):
+        if not any(cells):
+            continue
+        r = dict(zip(names, cells, strict=False))
+        rows.append(services.ReportInput(row=n, date=r.get("date", ""), category=r.get("category", ""),
+                                         area=r.get("area", ""), channel=r.get("channel", ""),
+                                         text=r.get("text", "")))
     if not rows:
         return [], _("The file has no rows below the header.")
     return rows, None

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from tamasuk.cities.permissions import Action
 from tamasuk.web.decorators import city_page
-from tamasuk.web.views import _nav
+from tamasuk.web.nav import city_nav
 
 from . import import_services
 from .forms_import import ROLE_LABELS, MappingForm, UploadForm
@@ -44,7 +44,7 @@ def upload(request, city):
             return redirect("mapping:import_job", city.slug, job.pk)
     jobs = ImportJob.objects.filter(city=city).defer("content").select_related("created_by")[:15]
     return render(request, "mapping/import_upload.html", {
-        **_nav(request, city), "form": form, "jobs": jobs, "templates": templates})
+        **city_nav(request, city), "form": form, "jobs": jobs, "templates": templates})
 
 
 def _mapping_form(request, city, job):
@@ -92,7 +92,7 @@ def job_page(request, city, pk):
     columns = {str(c["index"]): c for c in job.detected.get("columns", [])}
     detected_roles = [(ROLE_LABELS[r], columns[ix]) for r, ix in job.detected.get("suggested", {}).items() if ix in columns]
     return render(request, "mapping/import_job.html", {
-        **_nav(request, city), "job": job, "form": form if remap or request.method == "POST" else None,
+        **city_nav(request, city), "job": job, "form": form if remap or request.method == "POST" else None,
         "errors": errors, "detected_roles": detected_roles,
         "detected_wide": [(code, columns[ix]) for code, ix in job.detected.get("suggested_wide", {}).items()
                           if ix in columns]})

@@ -18,7 +18,7 @@ from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, require
 from tamasuk.mapping import queries as mapping_queries
 from tamasuk.web.decorators import city_page
-from tamasuk.web.views import _nav
+from tamasuk.web.nav import city_nav
 
 from . import allocation_services, queries
 from .allocations import Allocation
@@ -108,7 +108,7 @@ def new_allocation(request, city):
     for r in rows or []:
         r["reason_text"] = REASONS.get(r["reason"], lambda r=r: r["reason"])()
     return render(request, "network/allocation_form.html", {
-        **_nav(request, city), "profiles": profiles, "profile": profile, "sector": sector, "sectors": Sector.choices,
+        **city_nav(request, city), "profiles": profiles, "profile": profile, "sector": sector, "sectors": Sector.choices,
         "participants": participants, "total": total, "rate": rate, "rows": rows, "result": result,
     })
 
@@ -127,7 +127,7 @@ def allocation(request, city, pk):
         return redirect("network:allocation", city.slug, a.pk)
     for r in a.rows:
         r["reason_text"] = REASONS.get(r["reason"], lambda r=r: r["reason"])()
-    return render(request, "network/allocation.html", {**_nav(request, city), "a": a, "meetings": meetings,
+    return render(request, "network/allocation.html", {**city_nav(request, city), "a": a, "meetings": meetings,
                                                        "decisions": a.decisions.select_related("meeting__forum")})
 
 

@@ -16,7 +16,7 @@ from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action
 from tamasuk.mapping import queries as mapping_queries
 from tamasuk.web.decorators import city_page
-from tamasuk.web.views import _nav
+from tamasuk.web.nav import city_nav
 
 from . import queries
 from .models import Organisation, OrganisationType, Sector
@@ -61,7 +61,7 @@ def coverage(request, city):
                      legend_title=_("Gap score (0–1)"), no_data_label=_("No data"),
                      value_format=lambda v: f"{v:.2f}", rtl=get_language_bidi(), id_prefix="gap")
     return render(request, "network/coverage.html", {
-        **_nav(request, city), "profiles": profiles, "chosen": chosen, "sector": sector,
+        **city_nav(request, city), "profiles": profiles, "chosen": chosen, "sector": sector,
         "sectors": Sector.choices, "rows": rows, "map_svg": svg,
     })
 
@@ -118,7 +118,7 @@ def network(request, city):
     sector_label = dict(Sector.choices)
     top = sorted(range(len(result.nodes)), key=lambda i: -result.betweenness[i])[:10]
     return render(request, "network/network.html", {
-        **_nav(request, city),
+        **city_nav(request, city),
         "svg": network_svg(orgs, G, positions, result), "legend": legend(orgs),
         "bridging": [{"org": by_id[b.id], "b": b} for b in result.bridging],
         "central": [{"org": by_id[result.nodes[i]], "betweenness": result.betweenness[i],

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from tamasuk.cities.models import Area
 from tamasuk.cities.permissions import Action, can
 from tamasuk.web.decorators import city_page
-from tamasuk.web.views import _nav
+from tamasuk.web.nav import city_nav
 
 from . import forum_minutes, forum_queries, forum_services, queries
 from .forum_forms import ActionItemFormSet, DecisionFormSet, ForumForm, MeetingForm, StatusForm
@@ -53,7 +53,7 @@ def forums(request, city):
                      "last": meetings.filter(date__lte=today).first(),
                      "next": meetings.filter(date__gt=today).order_by("date").first(),
                      "open": len(mine), "overdue": sum(i.is_overdue(today) for i in mine)})
-    return render(request, "network/forums.html", {**_nav(request, city), "rows": rows, "form": form})
+    return render(request, "network/forums.html", {**city_nav(request, city), "rows": rows, "form": form})
 
 
 @login_required
@@ -65,7 +65,7 @@ def forum(request, city, pk):
     items = list(forum_queries.action_items(request.user, city, forum=f, status=ActionStatus.OPEN))
     items.sort(key=lambda i: (not i.is_overdue(today), i.due, i.pk))
     return render(request, "network/forum.html", {
-        **_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
+        **city_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
         "members": f.members.all(), "today": today,
         "upcoming": sorted((m for m in meetings if m.date > today), key=lambda m: m.date),
         "past": [m for m in meetings if m.date <= today],
@@ -129,7 +129,7 @@ def new_meeting(request, city, pk):
             messages.success(request, _("Meeting recorded."))
             return redirect("network:meeting", city.slug, meeting.pk)
     return render(request, "network/meeting_form.html", {
-        **_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
+        **city_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
         "form": form, "decisions": decisions, "items": items, "show_errors": show_errors,
     })
 
@@ -142,7 +142,7 @@ def meeting(request, city, pk):
     notes = forum_queries.may_read_notes(request.user, m)
     items = list(forum_queries.action_items(request.user, city, meeting=m))
     return render(request, "network/meeting.html", {
-        **_nav(request, city), "meeting": m, "forum": m.forum,
+        **city_nav(request, city), "meeting": m, "forum": m.forum,
         "forum_name": m.forum.display_name(translation.get_language()), "notes": notes,
         "decisions": list(m.decisions.select_related("profile")) if notes else [],
         "items": [{"item": i, "overdue": i.is_overdue(today), "may_close": forum_queries.may_set_status(

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from tamasuk.cities.permissions import Action
 from tamasuk.web.decorators import city_page
-from tamasuk.web.views import _nav
+from tamasuk.web.nav import city_nav
 
 from . import interop_services as interop
 from .models import Sector
@@ -127,7 +127,7 @@ def _import_page(request, city, *, kind: str, form_class, run, template: str):
                 _forget(request, kind, city)
                 if plan.ok and plan.changes_anything:
                     token = _keep(request, kind, city, name, data, **extra)
-    return render(request, template, {**_nav(request, city), "form": form, "plan": plan, "token": token,
+    return render(request, template, {**city_nav(request, city), "form": form, "plan": plan, "token": token,
                                       "file_name": name, "max_mb": interop.MAX_UPLOAD // 1024 // 1024})
 
 

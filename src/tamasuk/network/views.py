@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, can
 from tamasuk.web.decorators import city_page
-from tamasuk.web.views import _nav
+from tamasuk.web.nav import city_nav
 
 from . import queries, services
 from .forms import DirectoryFilter, LinkForm, OrganisationForm, ServiceForm
@@ -50,7 +50,7 @@ def directory(request, city):
     if kind:
         orgs = orgs.filter(type=kind)
     return render(request, "network/directory.html", {
-        **_nav(request, city), "form": form, "services": rows, "organisations": orgs, "areas": areas,
+        **city_nav(request, city), "form": form, "services": rows, "organisations": orgs, "areas": areas,
         "sectors": sectors, "may_add": can(request.user, Action.EDIT_CITY_DATA, city),
     })
 
@@ -61,7 +61,7 @@ def organisation(request, city, pk):
     org = queries.organisation(request.user, city, pk)
     may_edit = can(request.user, Action.EDIT_ORGANISATION, org)
     return render(request, "network/organisation.html", {
-        **_nav(request, city), "org": org, "services": queries.services(request.user, city, organisation=org),
+        **city_nav(request, city), "org": org, "services": queries.services(request.user, city, organisation=org),
         "may_edit": may_edit, "links": queries.links(request.user, city).filter(Q(source=org) | Q(target=org)),
         "link_form": LinkForm(city=city, exclude=org) if may_edit else None,
     })
@@ -78,7 +78,7 @@ def new_organisation(request, city):
             form.add_error(None, exc)
         else:
             return redirect("network:organisation", city.slug, org.pk)
-    return render(request, "network/organisation_form.html", {**_nav(request, city), "form": form, "org": None})
+    return render(request, "network/organisation_form.html", {**city_nav(request, city), "form": form, "org": None})
 
 
 def _editable(request, city, pk) -> Organisation:
@@ -102,7 +102,7 @@ def edit_organisation(request, city, pk):
         else:
             messages.success(request, _("Saved."))
             return redirect("network:organisation", city.slug, org.pk)
-    return render(request, "network/organisation_form.html", {**_nav(request, city), "form": form, "org": org})
+    return render(request, "network/organisation_form.html", {**city_nav(request, city), "form": form, "org": org})
 
 
 @login_required
@@ -125,7 +125,7 @@ def edit_service(request, city, pk, service_pk=None):
         else:
             messages.success(request, _("Service saved."))
             return redirect("network:organisation", city.slug, org.pk)
-    return render(request, "network/service_form.html", {**_nav(request, city), "form": form, "org": org,
+    return render(request, "network/service_form.html", {**city_nav(request, city), "form": form, "org": org,
                                                          "service": service})
 
 

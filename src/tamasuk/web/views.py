@@ -21,13 +21,14 @@ from tamasuk.audit.models import AuditEvent
 from tamasuk.audit.services import verify_chain
 from tamasuk.cities import queries, services
 from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Membership
-from tamasuk.cities.permissions import Action, can, role_in
+from tamasuk.cities.permissions import Action, can
 from tamasuk.mapping import queries as mapping_queries
 from tamasuk.mapping.models import ReportCategory
 
 from .decorators import city_page
 from .forms import AddMemberForm, AuditFilterForm, ChangeMemberForm, TokenForm
 from .maps import COLOUR_CHOICES, city_map
+from .nav import city_nav
 
 
 class LoginView(auth_views.LoginView):
@@ -48,22 +49,6 @@ def home(request):
     return render(request, "web/home.html", {"cities": cities})
 
 
-def _nav(request, city) -> dict:
-    """What the city's navigation may show to this user."""
-    return {
-        "city": city,
-        "role": role_in(request.user, city),
-        "may_manage": can(request.user, Action.MANAGE_MEMBERSHIPS, city),
-        "may_audit": can(request.user, Action.VIEW_AUDIT, city),
-        "may_analyse": can(request.user, Action.RUN_ANALYSIS, city),
-        "may_see_profiles": can(request.user, Action.VIEW_PROFILES, city),
-        "may_read_data": can(request.user, Action.READ_CITY_DATA, city),
-        "may_read_reports": can(request.user, Action.VIEW_SMALL_CELLS, city),
-        "may_record_report": can(request.user, Action.RECORD_REPORT, city),
-        "may_import": can(request.user, Action.EDIT_CITY_DATA, city),
-    }
-
-
 @login_required
 @city_page(Action.VIEW_CITY)
 def city_home(request, city):
@@ -80,7 +65,7 @@ def city_home(request, city):
     areas = list(queries.areas(request.user, city, level=level))
     svg = city_map(city, areas, colour=colour)
     context = {
-        **_nav(request, city),
+        **city_nav(request, city),
         "levels": [(lv, city.level_name(lv)) for lv in levels],
         "level": level,
         "colour": colour,
@@ -127,7 +112,7 @@ def area_page(request, city, code):
     by_category = {label: counts.get((area.code, value), 0) for value, label in ReportCategory.choices}
     shown, total = mapping_queries.counts_for(request.user, city, by_category)
     return render(request, "web/area.html", {
-        **_nav(request, city),
+        **city_nav(request, city),
         "series": series,
         "report_counts": list(shown.items()),
         "report_total": total,
@@ -164,7 +149,7 @@ def memberships(request, city):
     rows = [(m, ChangeMemberForm(initial={"role": m.role, "ends_on": m.ends_on}, prefix=f"m{m.pk}")
              if m.role in ROLES_A_CITY_ADMIN_GRANTS else None)
             for m in queries.memberships(request.user, city)]
-    return render(request, "web/memberships.html", {**_nav(request, city), "form": form, "rows": rows})
+    return render(request, "web/memberships.html", {**city_nav(request, city), "form": form, "rows": rows})
 
 
 @require_POST
@@ -205,7 +190,7 @@ def audit(request, city):
     filters = request.GET.copy()
     filters.pop("page", None)
     return render(request, "web/audit.html", {
-        **_nav(request, city), "form": form, "page": page, "chain": verify_chain(),
+        **city_nav(request, city), "form": form, "page": page, "chain": verify_chain(),
         "filter_query": filters.urlencode(),
         "object_types": AuditEvent.objects.filter(city_id_ref=city.pk).values_list("object_type", flat=True)
         .distinct().order_by("object_type"),
