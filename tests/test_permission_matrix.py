@@ -99,6 +99,9 @@ MATRIX = {
     "network:minutes_pdf": ("get", {"slug": "mombasa", "pk": "meeting"}, web(PROFILE_READERS)),
     "network:action_item_status": ("post", {"slug": "mombasa", "pk": "action_item"},
                                    web({"admin": 302, "coordinator": 302, "member": 302})),
+    # Plans: the matrix plan is Mombasa's demo plan, shared at the national level (see refs).
+    "plans:plans": ("get", {"slug": "mombasa"}, web(READERS)),
+    "plans:plan": ("get", {"slug": "mombasa", "pk": "plan"}, web({**CITY_TEAM, "national": 200})),
     "api-1:me": ("get", {}, api({}, default=200)),
     "api-1:list_cities": ("get", {}, api({}, default=200)),
     "api-1:get_city": ("get", {"slug": "mombasa"}, api(READERS)),
@@ -160,12 +163,22 @@ def refs(db, users, city):
     profile = save_profile(actor=users["analyst"], city=city, name="matrix", period="2025",
                            spec={"level": 2}, results={"areas": [], "sensitivity": [], "indicators": []})
     forum, meeting, item = _forum_refs(users, city, member_org, profile)
-    return {"forum": forum.pk, "meeting": meeting.pk, "action_item": item.pk,
+    plan_refs = _plan_refs(users, city)
+    return {**plan_refs,"forum": forum.pk, "meeting": meeting.pk, "action_item": item.pk,
             "admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk,
             "theme": Theme.objects.filter(city=city).first().pk,
             "member_org": member_org.pk, "allocation": _allocation(users, city, profile).pk,
             "member_service": member_org.services.first().pk,
             "profile": profile.pk, "import_job": import_job.pk, "report": CommunityReport.objects.filter(city=city).first().pk}
+
+
+def _plan_refs(users, city):
+    """The demo's adopted plan, shared nationally, with its first activity led by the member's organisation."""
+    from tamasuk.plans.models import Plan
+
+    plan = Plan.objects.filter(city=city).order_by("pk").first()
+    assert plan is not None, "the demo city has a Local Action Plan"
+    return {"plan": plan.pk}
 
 
 def _forum_refs(users, city, member_org, profile):

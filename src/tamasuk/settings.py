@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "tamasuk.cities",
     "tamasuk.mapping",
     "tamasuk.network",
+    "tamasuk.plans",
     "tamasuk.web",
     "tamasuk.api",
 ]
@@ -202,6 +203,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 60 * 60 * 24
+# Uploaded evidence: never served as static files, only through views that check who may read it.
+MEDIA_ROOT = Path(env_str("TAMASUK_MEDIA_ROOT", str(VAR_DIR / "media")))
+EVIDENCE_MAX_BYTES = env_int("TAMASUK_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
 # No inline scripts or styles anywhere: htmx and our few enhancements are static files.
 CONTENT_SECURITY_POLICY = {

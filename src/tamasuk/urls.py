@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("tamasuk.mapping.urls")),
     path("", include("tamasuk.network.urls")),
+    path("", include("tamasuk.plans.urls")),
     path("", include("tamasuk.web.urls")),
 ]

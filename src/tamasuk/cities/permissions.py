@@ -29,12 +29,14 @@ class Action(StrEnum):
     VIEW_PROFILES = "view_profiles"        # saved priority profiles (auditors read them too)
     READ_CITY_DATA = "read_city_data"      # indicators and observations: the city team and its network
     EDIT_ORGANISATION = "edit_organisation"  # coordinators: any; a member: the organisation it is focal point of
+    EDIT_PLAN = "edit_plan"                # a plan's structure, its adoption and its reviews
+    EDIT_ACTIVITY = "edit_activity"        # coordinators: any; a member: the activities its organisation leads
 
 
 # What each role may do in its own city. Auditors read everything and write nothing.
 ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.ADMIN: set(Action),
-    Role.COORDINATOR: {Action.VIEW_CITY, Action.EDIT_AREAS, Action.EDIT_CITY_DATA, Action.RUN_ANALYSIS,
+    Role.COORDINATOR: {Action.VIEW_CITY, Action.EDIT_AREAS, Action.EDIT_CITY_DATA, Action.EDIT_PLAN, Action.RUN_ANALYSIS,
                        Action.EXPORT, Action.VIEW_SMALL_CELLS, Action.RECORD_REPORT, Action.VIEW_PROFILES, Action.READ_CITY_DATA},
     Role.ANALYST: {Action.VIEW_CITY, Action.RUN_ANALYSIS, Action.EXPORT, Action.VIEW_SMALL_CELLS,
                    Action.VIEW_PROFILES, Action.READ_CITY_DATA},
@@ -86,11 +88,12 @@ def can(user, action: Action | str, obj) -> bool:
     if city is None:
         return False
     role = role_in(user, city)
-    if Action(action) == Action.EDIT_ORGANISATION:
+    if Action(action) in (Action.EDIT_ORGANISATION, Action.EDIT_ACTIVITY):
         if role in {Role.ADMIN, Role.COORDINATOR}:
             return True
-        # A focal point edits its own organisation (and its services) only.
-        organisation = getattr(obj, "organisation", obj)
+        # A focal point edits its own organisation (and its services), and the activities it leads, only.
+        organisation = getattr(obj, "lead", None) if Action(action) == Action.EDIT_ACTIVITY else \
+            getattr(obj, "organisation", obj)
         return role == Role.MEMBER and hasattr(organisation, "focal_points") and \
             organisation.focal_points.filter(pk=user.pk).exists()
     if role is not None and role != Role.NATIONAL:
@@ -112,6 +115,17 @@ def city_of(obj) -> City | None:
     if isinstance(obj, Area | Membership):
         return obj.city
     return getattr(obj, "city", None)
+
+
+def national_countries(user) -> set[str]:
+    """The countries whose cities' nationally shared records this user reads as a national liaison."""
+    return {m.city.country for m in _memberships(user) if m.role == Role.NATIONAL}
+
+
+def may_edit_framework(user, country: str) -> bool:
+    """A country's National Action Plan is entered by its national liaisons or an administrator of one of its
+    cities."""
+    return any(m.city.country == country and m.role in {Role.NATIONAL, Role.ADMIN} for m in _memberships(user))
 
 
 def cities_for(user) -> list[City]:

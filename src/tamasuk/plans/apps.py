@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlansConfig(AppConfig):
+    name = "tamasuk.plans"
+    label = "plans"
+    verbose_name = _("Local Action Plans")
+    default_auto_field = "django.db.models.BigAutoField"
