@@ -305,6 +305,9 @@ class Actual(models.Model):
         constraints = [models.UniqueConstraint(fields=["indicator", "year", "sex", "age_band", "group"],
                                                name="one_actual_per_cell")]
 
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.year}: {self.value}"
+
     @property
     def is_total(self) -> bool:
         return not (self.sex or self.age_band or self.group)

@@ -22,6 +22,7 @@ from tamasuk.audit.models import AuditEvent
 from tamasuk.audit.services import record
 from tamasuk.cities.models import City
 
+from .diff import same_design
 from .models import (
     Activity,
     ActivityStatus,
@@ -42,7 +43,6 @@ from .models import (
     Target,
     quarter_validator,
 )
-from .diff import same_design
 from .snapshots import item_fields, plan_snapshot
 
 # What evidence may be: documents, pictures and tables a reviewer can open without running anything.
