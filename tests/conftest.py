@@ -60,6 +60,12 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """One demo city and users of every role, loaded once; each test runs in a rolled-back transaction."""
+    import tempfile
+
+    from django.conf import settings
+
+    # Evidence files of the demo and of tests go to a throwaway folder, never into the project's var/.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="tamasuk-media-")
     with django_db_blocker.unblock():
         _load_roles()
 

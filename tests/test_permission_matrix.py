@@ -31,6 +31,9 @@ def api(readers: dict, default=403):
 ANALYSTS = {"admin": 200, "coordinator": 200, "analyst": 200}
 PROFILE_READERS = {**ANALYSTS, "auditor": 200}  # the city team, who may see small cells and saved profiles
 ORG_EDITORS = {"admin": 200, "coordinator": 200, "member": 200}  # member: its own organisation only
+PLANNERS = {"admin": 200, "coordinator": 200}
+# The demo plan is shared at the national level: the country's national liaison reads it, not another country's.
+PLAN_READERS = {**CITY_TEAM, "national": 200}
 SIGNED_IN_HOME = {"outsider": 200, "admin": 302, "coordinator": 302, "member": 302, "analyst": 302,
                   "auditor": 302, "auditor_expired": 200, "national": 200, "national_other": 302, "peer": 302}
 
@@ -101,7 +104,26 @@ MATRIX = {
                                    web({"admin": 302, "coordinator": 302, "member": 302})),
     # Plans: the matrix plan is Mombasa's demo plan, shared at the national level (see refs).
     "plans:plans": ("get", {"slug": "mombasa"}, web(READERS)),
-    "plans:plan": ("get", {"slug": "mombasa", "pk": "plan"}, web({**CITY_TEAM, "national": 200})),
+    "plans:plan": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLAN_READERS)),
+    "plans:edit_plan": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLANNERS)),
+    # The demo plan is in force: adopting it again or changing its structure is refused with a message.
+    "plans:adopt": ("post", {"slug": "mombasa", "pk": "plan"}, web({"admin": 302, "coordinator": 302})),
+    "plans:new_item": ("get", {"slug": "mombasa", "pk": "plan", "kind": "pillar"},
+                       web({"admin": 302, "coordinator": 302})),
+    "plans:remove_item": ("post", {"slug": "mombasa", "pk": "plan", "kind": "activity", "item_pk": "member_activity"},
+                          web({"admin": 302, "coordinator": 302})),
+    # A focal point edits (how it runs) and reports on the activities its organisation leads, and no other.
+    "plans:edit_item": ("get", {"slug": "mombasa", "pk": "plan", "kind": "activity", "item_pk": "member_activity"},
+                        web(ORG_EDITORS)),
+    "plans:activity": ("get", {"slug": "mombasa", "pk": "plan", "activity_pk": "member_activity"},
+                       web(PLAN_READERS)),
+    "plans:record_progress": ("get", {"slug": "mombasa", "pk": "plan", "activity_pk": "member_activity"},
+                              web(ORG_EDITORS)),
+    "plans:actuals": ("get", {"slug": "mombasa", "pk": "plan", "indicator_pk": "plan_indicator"}, web(PLANNERS)),
+    # Evidence: the city team and the activity's own focal point; never a national liaison.
+    "plans:evidence": ("get", {"slug": "mombasa", "pk": "member_evidence"}, web({**PROFILE_READERS, "member": 200})),
+    # The evidence pack holds the city's whole audit trail: those who read the audit log (admin, auditor).
+    "plans:evidence_pack": ("get", {"slug": "mombasa", "pk": "plan"}, web({"admin": 200, "auditor": 200})),
     "api-1:me": ("get", {}, api({}, default=200)),
     "api-1:list_cities": ("get", {}, api({}, default=200)),
     "api-1:get_city": ("get", {"slug": "mombasa"}, api(READERS)),
@@ -174,11 +196,17 @@ def refs(db, users, city):
 
 def _plan_refs(users, city):
     """The demo's adopted plan, shared nationally, with its first activity led by the member's organisation."""
-    from tamasuk.plans.models import Plan
+    from tamasuk.plans.models import Evidence, Plan
 
     plan = Plan.objects.filter(city=city).order_by("pk").first()
     assert plan is not None, "the demo city has a Local Action Plan"
-    return {"plan": plan.pk}
+    member_activity = plan.activities.filter(lead__focal_points=users["member"]).order_by("pk").first()
+    assert member_activity is not None, "the demo's member leads an activity of the plan"
+    evidence = Evidence.objects.filter(update__activity=member_activity).first()
+    assert evidence is not None, "the member's activity has evidence in the demo"
+    return {"plan": plan.pk, "member_activity": member_activity.pk,
+            "plan_indicator": plan.indicators.filter(activity=None).order_by("pk").first().pk,
+            "member_evidence": evidence.pk}
 
 
 def _forum_refs(users, city, member_org, profile):

@@ -104,3 +104,120 @@ def test_progress_with_evidence_is_recorded_whole_or_not_at_all(draft, users, se
                                       evidence=[good])
     stored = update.evidence.get()
     assert stored.file.read() == good.data and stored.size == len(good.data)
+
+
+# ---- the pages, as users use them ----
+
+def _url(name, *args):
+    from django.urls import reverse
+
+    return reverse(name, args=args)
+
+
+def test_a_coordinator_writes_a_plan_through_the_pages(client_for, city, framework):
+    c = client_for("coordinator")
+    r = c.post(_url("plans:plans", city.slug), {"title": "Written in the browser", "start_year": 2025,
+                                                "end_year": 2027, "framework": framework.pk, "currency": "kes",
+                                                "visibility": "network"})
+    assert r.status_code == 302
+    from tamasuk.plans.models import Plan
+
+    plan = Plan.objects.get(title="Written in the browser")
+    assert plan.currency == "KES" and plan.status == "draft"
+    assert c.post(_url("plans:new_item", city.slug, plan.pk, "pillar"), {"code": "1", "title": "Trust"}).status_code == 302
+    pillar = plan.pillars.get()
+    assert c.post(_url("plans:new_item", city.slug, plan.pk, "objective"),
+                  {"pillar": pillar.pk, "code": "1.1", "title": "Police and youth meet"}).status_code == 302
+    objective = plan.objectives.get()
+    lead = city.organisations.first()
+    r = c.post(_url("plans:new_item", city.slug, plan.pk, "activity"), {
+        "objective": objective.pk, "code": "1.1.1", "title": "Weapons amnesty", "lead": lead.pk,
+        "start": "2025-03-01", "end": "2025-02-01", "status": "planned",
+        "national_pillars": [framework.pillars.get(code="N2").pk]})
+    assert r.status_code == 200 and "The end comes before the start." in r.content.decode()
+    r = c.post(_url("plans:new_item", city.slug, plan.pk, "activity"), {
+        "objective": objective.pk, "code": "1.1.1", "title": "Weapons amnesty", "lead": lead.pk, "budget": "250000",
+        "start": "2025-03-01", "end": "2025-12-31", "status": "planned",
+        "national_pillars": [framework.pillars.get(code="N2").pk]})
+    assert r.status_code == 302
+    activity = plan.activities.get()
+    r = c.post(_url("plans:new_item", city.slug, plan.pk, "indicator"), {
+        "code": "I1", "name": "Weapons handed in", "unit": "weapons", "kind": "output",
+        "attached_to": f"activity:{activity.pk}", "baseline_value": "0", "baseline_date": "2024-12-31",
+        "target_2025": "40", "target_2026": "60", "higher_is_better": "on"})
+    assert r.status_code == 302
+    indicator = plan.indicators.get()
+    assert {t.year: t.value for t in indicator.targets.all()} == {2025: 40, 2026: 60}
+    assert indicator.activity == activity
+    page = c.get(_url("plans:plan", city.slug, plan.pk)).content.decode()
+    assert "Weapons amnesty" in page and "250,000" in page and "N2" in page
+    assert c.post(_url("plans:adopt", city.slug, plan.pk), {"version": plan.version}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == "adopted" and plan.versions.get().number == 1
+
+
+def test_two_people_editing_the_same_activity_the_second_sees_the_conflict(client_for, city, draft):
+    mine = draft["mine"]
+    url = _url("plans:edit_item", city.slug, draft["plan"].pk, "activity", mine.pk)
+    first, second = client_for("coordinator"), client_for("admin")
+    # Both open the form at the same version.
+    assert first.get(url).status_code == 200 and second.get(url).status_code == 200
+    base = {"objective": draft["objective"].pk, "code": mine.code, "lead": mine.lead_id, "start": "2024-01-01",
+            "end": "2025-12-31", "status": "planned", "version": mine.version}
+    assert first.post(url, {**base, "title": "Mentoring for 200", "budget": "120000"}).status_code == 302
+    r = second.post(url, {**base, "title": "Mentoring in two wards", "budget": "100000"})
+    page = r.content.decode()
+    assert r.status_code == 200 and "Someone else saved this while you were editing" in page
+    assert "Mentoring for 200" in page and "Mentoring in two wards" in page  # theirs beside mine
+    mine.refresh_from_db()
+    assert mine.title == "Mentoring for 200"  # nothing overwritten
+    # Saving again from the conflict page is a conscious overwrite at the new version.
+    version = r.context["form"].data["version"]
+    assert second.post(url, {**base, "version": version, "title": "Mentoring in two wards",
+                             "budget": "120000"}).status_code == 302
+    mine.refresh_from_db()
+    assert mine.title == "Mentoring in two wards"
+
+
+def test_a_focal_point_reports_on_its_own_activity_only(client_for, city, draft, users, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    plan = draft["plan"]
+    services.adopt_plan(actor=users["coordinator"], plan=plan)
+    member = client_for("member")
+    own = _url("plans:record_progress", city.slug, plan.pk, draft["mine"].pk)
+    other = _url("plans:record_progress", city.slug, plan.pk, draft["theirs"].pk)
+    assert member.get(other).status_code == 403
+    assert member.post(other, {"period": "2024-Q1", "status": "late", "narrative": "x"}).status_code == 403
+    sheet = SimpleUploadedFile("attendance.csv", b"date,attended\n2024-02-01,14\n", content_type="text/csv")
+    r = member.post(own, {"period": "2024-Q1", "status": "at_risk", "narrative": "Fewer mentors than planned",
+                          "spent": "15000", "evidence": [sheet]})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    update = draft["mine"].progress.get()
+    assert (update.status, update.spent, update.evidence.get().name) == ("at_risk", 15000, "attendance.csv")
+    evidence_url = _url("plans:evidence", city.slug, update.evidence.get().pk)
+    assert b"".join(member.get(evidence_url).streaming_content) == b"date,attended\n2024-02-01,14\n"
+    assert client_for("auditor").get(evidence_url).status_code == 200
+    plan.visibility = "national"
+    plan.save()
+    assert client_for("national").get(evidence_url).status_code == 403
+    # A renamed executable is refused with the file's name, and nothing is recorded.
+    fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00", content_type="image/png")
+    r = member.post(own, {"period": "2024-Q2", "status": "on_track", "narrative": "ok", "evidence": [fake]})
+    assert r.status_code == 200 and "photo.png" in r.content.decode()
+    assert not draft["mine"].progress.filter(period="2024-Q2").exists()
+
+
+def test_outside_the_city_team_small_counts_of_people_are_hidden(client_for, city, draft, users):
+    plan = draft["plan"]
+    services.adopt_plan(actor=users["coordinator"], plan=plan)
+    c = client_for("coordinator")
+    url = _url("plans:actuals", city.slug, plan.pk, draft["indicator"].pk)
+    assert c.post(url, {"year": 2024, "total": "3", "sex_f": "2", "sex_m": "1"}).status_code == 302
+    assert draft["indicator"].actuals.count() == 3
+    plan.visibility = "national"
+    plan.save()
+    plan_url = _url("plans:plan", city.slug, plan.pk)
+    assert "&lt;5" in client_for("national").get(plan_url).content.decode()
+    assert "&lt;5" not in c.get(plan_url).content.decode()

@@ -1,10 +1,36 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import audit_views, views
 
 app_name = "plans"
+
+
+class ItemKind:
+    """pillar, objective, activity or indicator: nothing else, so other paths under a plan stay free."""
+
+    regex = "pillar|objective|activity|indicator"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(ItemKind, "kind")
 
 urlpatterns = [
     path("c/<slug:slug>/plans/", views.plans, name="plans"),
     path("c/<slug:slug>/plans/<int:pk>/", views.plan, name="plan"),
+    path("c/<slug:slug>/plans/<int:pk>/edit/", views.edit_plan, name="edit_plan"),
+    path("c/<slug:slug>/plans/<int:pk>/adopt/", views.adopt, name="adopt"),
+    path("c/<slug:slug>/plans/<int:pk>/<kind:kind>/new/", views.new_item, name="new_item"),
+    path("c/<slug:slug>/plans/<int:pk>/<kind:kind>/<int:item_pk>/edit/", views.edit_item, name="edit_item"),
+    path("c/<slug:slug>/plans/<int:pk>/<kind:kind>/<int:item_pk>/remove/", views.remove_item, name="remove_item"),
+    path("c/<slug:slug>/plans/<int:pk>/activities/<int:activity_pk>/", views.activity, name="activity"),
+    path("c/<slug:slug>/plans/<int:pk>/activities/<int:activity_pk>/progress/", views.record_progress,
+         name="record_progress"),
+    path("c/<slug:slug>/plans/<int:pk>/indicators/<int:indicator_pk>/values/", views.actuals, name="actuals"),
+    path("c/<slug:slug>/evidence/<int:pk>/", views.evidence, name="evidence"),
+    path("c/<slug:slug>/plans/<int:pk>/evidence-pack.zip", audit_views.evidence_pack_zip, name="evidence_pack"),
 ]

@@ -1,0 +1,242 @@
+"""Forms of the plan pages. Editing forms carry the item's `version`, so a stale save is detected."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tamasuk.cities.models import Visibility
+
+from .models import ActivityStatus, Disaggregation, IndicatorKind, ProgressStatus
+
+
+def _date():
+    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PlanForm(VersionedForm):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    start_year = forms.IntegerField(label=_("First year"), min_value=1990, max_value=2100)
+    end_year = forms.IntegerField(label=_("Last year"), min_value=1990, max_value=2100)
+    framework = forms.ModelChoiceField(label=_("National action plan it is aligned with"), queryset=None,
+                                       required=False, empty_label=_("— none yet —"))
+    currency = forms.RegexField(label=_("Currency"), regex=r"^[A-Za-z]{3}$", max_length=3, initial="USD",
+                                help_text=_("ISO 4217 code, e.g. KES, LBP, MWK"))
+    visibility = forms.ChoiceField(label=_("Who may read it"), choices=Visibility.choices,
+                                   initial=Visibility.NETWORK,
+                                   help_text=_("“National level” shares it with the country's national liaisons."))
+    iati_organisation = forms.CharField(label=_("IATI organisation identifier"), max_length=100, required=False,
+                                        help_text=_("The city's registered identifier, used in the IATI export."))
+
+    def __init__(self, *args, frameworks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["framework"].queryset = frameworks
+
+    def clean_currency(self):
+        return self.cleaned_data["currency"].upper()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_year") and data.get("end_year") and data["end_year"] < data["start_year"]:
+            self.add_error("end_year", _("The last year comes before the first year."))
+        return data
+
+
+class PillarForm(VersionedForm):
+    code = forms.CharField(label=_("Code"), max_length=20, help_text=_("e.g. 1, 2, 3"))
+    title = forms.CharField(label=_("Title"), max_length=300)
+
+
+class ObjectiveForm(VersionedForm):
+    pillar = forms.ModelChoiceField(label=_("Pillar"), queryset=None)
+    code = forms.CharField(label=_("Code"), max_length=20, help_text=_("e.g. 1.1"))
+    title = forms.CharField(label=_("Title"), max_length=300)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pillar"].queryset = plan.pillars.all()
+
+
+class ActivityForm(VersionedForm):
+    objective = forms.ModelChoiceField(label=_("Objective"), queryset=None)
+    code = forms.CharField(label=_("Code"), max_length=20, help_text=_("e.g. 1.1.1"))
+    title = forms.CharField(label=_("Title"), max_length=300)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    lead = forms.ModelChoiceField(label=_("Lead organisation"), queryset=None)
+    partners = forms.ModelMultipleChoiceField(label=_("Partners"), queryset=None, required=False,
+                                              widget=forms.SelectMultiple(attrs={"size": 6}))
+    areas = forms.ModelMultipleChoiceField(label=_("Areas"), queryset=None, required=False,
+                                           widget=forms.SelectMultiple(attrs={"size": 6}))
+    budget = forms.DecimalField(label=_("Budget"), min_value=0, max_digits=14, decimal_places=2, required=False)
+    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
+    status = forms.ChoiceField(label=_("Status"), choices=ActivityStatus.choices, initial=ActivityStatus.PLANNED)
+    national_pillars = forms.ModelMultipleChoiceField(label=_("National pillars it serves"), queryset=None,
+                                                      required=False, widget=forms.CheckboxSelectMultiple)
+
+    # What a focal point may change while the plan is in force (see services.update_item).
+    RUNNING = ["description", "partners", "start", "end", "status"]
+
+    def __init__(self, *args, plan, organisations, areas, running_only=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objective"].queryset = plan.objectives.select_related("pillar")
+        self.fields["lead"].queryset = organisations
+        self.fields["partners"].queryset = organisations
+        self.fields["areas"].queryset = areas
+        pillars = plan.framework.pillars.all() if plan.framework_id else self.fields["national_pillars"].queryset
+        self.fields["national_pillars"].queryset = pillars if plan.framework_id else pillars.none()
+        self.fields["budget"].label = _("Budget (%(currency)s)") % {"currency": plan.currency}
+        if running_only:
+            for name in list(self.fields):
+                if name not in self.RUNNING and name != "version":
+                    del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("The end comes before the start."))
+        return data
+
+
+class IndicatorForm(VersionedForm):
+    code = forms.CharField(label=_("Code"), max_length=20)
+    name = forms.CharField(label=_("Name"), max_length=300)
+    unit = forms.CharField(label=_("Unit"), max_length=64, help_text=_("e.g. people, %, sessions"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=IndicatorKind.choices)
+    attached_to = forms.ChoiceField(label=_("Measures"), required=False)
+    mapping_indicator = forms.ModelChoiceField(label=_("Mapping indicator it follows"), queryset=None,
+                                               required=False, empty_label=_("— none: the plan's own —"))
+    counts_people = forms.BooleanField(label=_("Counts people"), required=False,
+                                       help_text=_("Small counts are hidden outside the city team."))
+    higher_is_better = forms.BooleanField(label=_("Higher is better"), required=False, initial=True)
+    baseline_value = forms.DecimalField(label=_("Baseline"), required=False, max_digits=16, decimal_places=4)
+    baseline_date = forms.DateField(label=_("Baseline date"), required=False,
+                                    widget=forms.DateInput(attrs={"type": "date"}))
+    disaggregation = forms.MultipleChoiceField(label=_("Disaggregated by"), choices=Disaggregation.choices,
+                                               required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, plan, mapping_indicators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        choices = [("", _("the plan as a whole"))]
+        choices += [(f"objective:{o.pk}", _("Objective %(code)s %(title)s") % {"code": o.code, "title": o.title})
+                    for o in plan.objectives.all()]
+        choices += [(f"activity:{a.pk}", _("Activity %(code)s %(title)s") % {"code": a.code, "title": a.title})
+                    for a in plan.activities.all()]
+        self.fields["attached_to"].choices = choices
+        self.fields["mapping_indicator"].queryset = mapping_indicators
+        for year in range(plan.start_year, plan.end_year + 1):
+            self.fields[f"target_{year}"] = forms.DecimalField(
+                label=_("Target %(year)s") % {"year": year}, required=False, max_digits=16, decimal_places=4)
+
+    @property
+    def target_fields(self):
+        return [self[f"target_{y}"] for y in range(self.plan.start_year, self.plan.end_year + 1)]
+
+    @property
+    def main_fields(self):
+        return [f for f in self if not f.name.startswith("target_")]
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        attached = data.pop("attached_to") or ""
+        data.pop("version", None)
+        kind, _sep, pk = attached.partition(":")
+        data["objective"] = self.plan.objectives.get(pk=pk) if kind == "objective" else None
+        data["activity"] = self.plan.activities.get(pk=pk) if kind == "activity" else None
+        data["targets"] = {y: data.pop(f"target_{y}") for y in range(self.plan.start_year, self.plan.end_year + 1)}
+        data["targets"] = {y: v for y, v in data["targets"].items() if v is not None}
+        return data
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class ProgressForm(VersionedForm):
+    period = forms.RegexField(label=_("Quarter"), regex=r"^\d{4}-Q[1-4]$", max_length=7,
+                              help_text=_("e.g. 2025-Q3"),
+                              error_messages={"invalid": _("Write the quarter as YYYY-Qn, e.g. 2025-Q3.")})
+    status = forms.ChoiceField(label=_("Status"), choices=ProgressStatus.choices)
+    narrative = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}),
+                                help_text=_("Activities held, people reached, obstacles. Never residents' names."))
+    spent = forms.DecimalField(label=_("Spent in the quarter"), min_value=0, max_digits=14, decimal_places=2,
+                               required=False)
+    evidence = MultipleFileField(label=_("Evidence files"), required=False,
+                                 help_text=_("PDF, pictures, Word, Excel, CSV or text; at most %(mb)s MB each."))
+
+    def __init__(self, *args, currency: str, max_mb: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["spent"].label = _("Spent in the quarter (%(currency)s)") % {"currency": currency}
+        self.fields["evidence"].help_text = self.fields["evidence"].help_text % {"mb": max_mb}
+
+
+class ActualsForm(forms.Form):
+    """One year of an indicator: the total and, per disaggregation, one field per cell."""
+
+    SEXES = [("f", _("Female")), ("m", _("Male"))]
+    AGE_BANDS = ["0-14", "15-24", "25-34", "35+"]
+
+    year = forms.IntegerField(label=_("Year"))
+    total = forms.DecimalField(label=_("Total"), max_digits=16, decimal_places=4)
+    note = forms.CharField(label=_("Source or note"), max_length=300, required=False)
+
+    def __init__(self, *args, indicator, **kwargs):
+        super().__init__(*args, **kwargs)
+        plan = indicator.plan
+        self.fields["year"] = forms.TypedChoiceField(
+            label=_("Year"), coerce=int, choices=[(y, y) for y in range(plan.start_year, plan.end_year + 1)])
+        self.cells = []
+        if "sex" in indicator.disaggregation:
+            for code, label in self.SEXES:
+                self._cell(f"sex_{code}", label, sex=code)
+        if "age_band" in indicator.disaggregation:
+            for band in self.AGE_BANDS:
+                self._cell(f"age_{band}", _("Age %(band)s") % {"band": band}, age_band=band)
+        if "group" in indicator.disaggregation:
+            for n in range(1, 4):
+                self.fields[f"group_name_{n}"] = forms.CharField(label=_("Group %(n)s") % {"n": n}, max_length=60,
+                                                                 required=False)
+                self.fields[f"group_value_{n}"] = forms.DecimalField(label=_("Value"), required=False,
+                                                                     max_digits=16, decimal_places=4)
+        if indicator.counts_people:
+            self.fields["total"].min_value = 0
+
+    def _cell(self, name, label, **dims):
+        self.fields[name] = forms.DecimalField(label=label, required=False, max_digits=16, decimal_places=4)
+        self.cells.append((name, dims))
+
+    def values(self):
+        from .services import ActualInput
+
+        data = self.cleaned_data
+        out = [ActualInput(value=data["total"])]
+        for name, dims in self.cells:
+            if data.get(name) is not None:
+                out.append(ActualInput(value=data[name], **dims))
+        for n in range(1, 4):
+            group, value = (data.get(f"group_name_{n}") or "").strip(), data.get(f"group_value_{n}")
+            if group and value is not None:
+                out.append(ActualInput(value=value, group=group))
+        return out
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Why (recorded with the version)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
