@@ -221,3 +221,63 @@ def test_outside_the_city_team_small_counts_of_people_are_hidden(client_for, cit
     plan_url = _url("plans:plan", city.slug, plan.pk)
     assert "&lt;5" in client_for("national").get(plan_url).content.decode()
     assert "&lt;5" not in c.get(plan_url).content.decode()
+
+
+SETUP = """
+import django, datetime as dt; django.setup()
+from tamasuk.cities import services as cities
+from tamasuk.network.services import create_organisation
+from tamasuk.plans import services
+city = cities.create_city(actor="setup", name="Racetown", slug="race", country="KEN", languages=["en"])
+org = create_organisation(actor="setup", city=city, name="Youth group", type="youth")
+plan = services.create_plan(actor="setup", city=city, title="Race plan", start_year=2025, end_year=2026)
+pillar = services.add_pillar(actor="setup", plan=plan, code="1", title="P")
+objective = services.add_objective(actor="setup", pillar=pillar, code="1.1", title="O")
+a = services.add_activity(actor="setup", objective=objective, code="1.1.1", title="Original", lead=org,
+                          start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31))
+print(a.pk)
+"""
+
+EDITOR = """
+import django, sys, time; django.setup()
+from tamasuk.plans import services
+from tamasuk.plans.models import Activity
+a = Activity.objects.get(pk=int(sys.argv[1]))
+seen = a.version                      # both editors open the form at the same version
+time.sleep(max(0, float(sys.argv[3]) - time.time()))   # and press save at the same moment
+try:
+    services.update_item(actor=sys.argv[2], item=a, expected_version=seen, title="Saved by " + sys.argv[2])
+    print("saved")
+except services.StaleEdit as stale:
+    print("stale", stale.current["title"])
+"""
+
+
+def test_two_concurrent_editors_in_separate_processes_one_wins_the_other_is_told(fresh_database):
+    """Two real processes save the same activity at the same instant: one write lands, the other is refused
+    with what the winner saved; nothing is silently overwritten (SQLite and PostgreSQL alike)."""
+    import subprocess
+    import sys
+    import time
+
+    env = {**fresh_database.env, "DJANGO_SETTINGS_MODULE": "tamasuk.settings"}
+    pk = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=True,
+                        timeout=120).stdout.strip().splitlines()[-1]
+    start = str(time.time() + 4)
+    procs = {name: subprocess.Popen([sys.executable, "-c", EDITOR, pk, name, start], env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name in ("amina", "baraka")}
+    out = {}
+    for name, p in procs.items():
+        stdout, stderr = p.communicate(timeout=120)
+        assert p.returncode == 0, stderr
+        out[name] = stdout.strip().splitlines()[-1]
+    assert sorted(o.split()[0] for o in out.values()) == ["saved", "stale"], out
+    winner = next(n for n, o in out.items() if o == "saved")
+    loser = next(n for n, o in out.items() if o != "saved")
+    assert out[loser] == f"stale Saved by {winner}"
+    check = ("import django; django.setup()\nfrom tamasuk.plans.models import Activity\n"
+             f"print(Activity.objects.get(pk={pk}).title)")
+    title = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True,
+                           timeout=60).stdout.strip()
+    assert title == f"Saved by {winner}"
