@@ -34,8 +34,15 @@ ORG_EDITORS = {"admin": 200, "coordinator": 200, "member": 200}  # member: its o
 PLANNERS = {"admin": 200, "coordinator": 200}
 # The demo plan is shared at the national level: the country's national liaison reads it, not another country's.
 PLAN_READERS = {**CITY_TEAM, "national": 200}
+
+
+def plan_scoped(expected: dict) -> dict:
+    """A plan not shared with them does not exist for other circles (a peer city, another country's liaison):
+    404, as for a city nobody shared."""
+    return {**expected, **{r: 404 for r in ("peer", "national_other") if expected[r] == 403}}
+
 SIGNED_IN_HOME = {"outsider": 200, "admin": 302, "coordinator": 302, "member": 302, "analyst": 302,
-                  "auditor": 302, "auditor_expired": 200, "national": 200, "national_other": 302, "peer": 302}
+                  "auditor": 302, "auditor_expired": 200, "national": 200, "national_other": 200, "peer": 302}
 
 # name → (method, kwargs builder, expected per role). kwargs builders get the fixtures dict.
 MATRIX = {
@@ -104,7 +111,8 @@ MATRIX = {
                                    web({"admin": 302, "coordinator": 302, "member": 302})),
     # Plans: the matrix plan is Mombasa's demo plan, shared at the national level (see refs).
     "plans:plans": ("get", {"slug": "mombasa"}, web(READERS)),
-    "plans:plan": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLAN_READERS)),
+    "plans:plan": ("get", {"slug": "mombasa", "pk": "plan"}, plan_scoped(web(PLAN_READERS))),
+    "plans:dashboard": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLAN_READERS)),
     "plans:edit_plan": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLANNERS)),
     # The demo plan is in force: adopting it again or changing its structure is refused with a message.
     "plans:adopt": ("post", {"slug": "mombasa", "pk": "plan"}, web({"admin": 302, "coordinator": 302})),
@@ -114,16 +122,31 @@ MATRIX = {
                           web({"admin": 302, "coordinator": 302})),
     # A focal point edits (how it runs) and reports on the activities its organisation leads, and no other.
     "plans:edit_item": ("get", {"slug": "mombasa", "pk": "plan", "kind": "activity", "item_pk": "member_activity"},
-                        web(ORG_EDITORS)),
+                        plan_scoped(web(ORG_EDITORS))),
     "plans:activity": ("get", {"slug": "mombasa", "pk": "plan", "activity_pk": "member_activity"},
-                       web(PLAN_READERS)),
+                       plan_scoped(web(PLAN_READERS))),
     "plans:record_progress": ("get", {"slug": "mombasa", "pk": "plan", "activity_pk": "member_activity"},
-                              web(ORG_EDITORS)),
-    "plans:actuals": ("get", {"slug": "mombasa", "pk": "plan", "indicator_pk": "plan_indicator"}, web(PLANNERS)),
+                              plan_scoped(web(ORG_EDITORS))),
+    "plans:actuals": ("get", {"slug": "mombasa", "pk": "plan", "indicator_pk": "plan_indicator"}, plan_scoped(web(PLANNERS))),
     # Evidence: the city team and the activity's own focal point; never a national liaison.
-    "plans:evidence": ("get", {"slug": "mombasa", "pk": "member_evidence"}, web({**PROFILE_READERS, "member": 200})),
+    "plans:evidence": ("get", {"slug": "mombasa", "pk": "member_evidence"}, plan_scoped(web({**PROFILE_READERS, "member": 200}))),
     # The evidence pack holds the city's whole audit trail: those who read the audit log (admin, auditor).
     "plans:evidence_pack": ("get", {"slug": "mombasa", "pk": "plan"}, web({"admin": 200, "auditor": 200})),
+    # IATI XML is an export: those with Action.EXPORT (admin, coordinator, analyst, auditor).
+    "plans:iati": ("get", {"slug": "mombasa", "pk": "plan"}, web(PROFILE_READERS)),
+    # Reviews, versions and diffs are read by whoever reads the plan; coordinators open, write and finish reviews.
+    # The matrix review is the demo's adopted one: adopting or closing it again answers with a message, not 4xx/5xx.
+    "plans:reviews": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLAN_READERS)),
+    "plans:review": ("get", {"slug": "mombasa", "pk": "review"}, web(PLAN_READERS)),
+    "plans:adopt_review": ("post", {"slug": "mombasa", "pk": "review"}, web({"admin": 302, "coordinator": 302})),
+    "plans:close_review": ("post", {"slug": "mombasa", "pk": "review"}, web({"admin": 302, "coordinator": 302})),
+    "plans:versions": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLAN_READERS)),
+    "plans:diff": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLAN_READERS)),
+    # The national level (KEN): the National Action Plan is read by whoever works in a Kenyan city and edited by its
+    # liaisons and city admins; the national view across cities is the KEN liaison's alone.
+    "plans:frameworks": ("get", {"country": "KEN"}, web({**CITY_TEAM, "national": 200})),
+    "plans:framework": ("get", {"country": "KEN", "pk": "framework"}, web({**CITY_TEAM, "national": 200})),
+    "plans:national": ("get", {"country": "KEN"}, web({"national": 200})),
     "api-1:me": ("get", {}, api({}, default=200)),
     "api-1:list_cities": ("get", {}, api({}, default=200)),
     "api-1:get_city": ("get", {"slug": "mombasa"}, api(READERS)),
@@ -134,6 +157,8 @@ MATRIX = {
     "api-1:report_counts": ("get", {"slug": "mombasa"}, api(READERS)),
     "api-1:list_profiles": ("get", {"slug": "mombasa"}, api(PROFILE_READERS)),
     "api-1:get_profile": ("get", {"slug": "mombasa", "pk": "profile"}, api(PROFILE_READERS)),
+    "api-1:list_plans": ("get", {"slug": "mombasa"}, api(READERS)),
+    "api-1:get_plan": ("get", {"slug": "mombasa", "pk": "plan"}, plan_scoped(api(PLAN_READERS))),
     "api-1:list_organisations": ("get", {"slug": "mombasa"}, api({**PROFILE_READERS, "member": 200})),
     # ninja's mount point: it only anchors reverse(); nothing is served there.
     "api-1:api-root": ("get", {}, everyone(404)),
@@ -185,7 +210,7 @@ def refs(db, users, city):
     profile = save_profile(actor=users["analyst"], city=city, name="matrix", period="2025",
                            spec={"level": 2}, results={"areas": [], "sensitivity": [], "indicators": []})
     forum, meeting, item = _forum_refs(users, city, member_org, profile)
-    plan_refs = _plan_refs(users, city)
+    plan_refs = {**_plan_refs(users, city), **_national_refs(users)}
     return {**plan_refs,"forum": forum.pk, "meeting": meeting.pk, "action_item": item.pk,
             "admin_token": token.pk, "member_membership": Membership.objects.get(city=city, user=users["member"]).pk,
             "theme": Theme.objects.filter(city=city).first().pk,
@@ -194,9 +219,20 @@ def refs(db, users, city):
             "profile": profile.pk, "import_job": import_job.pk, "report": CommunityReport.objects.filter(city=city).first().pk}
 
 
+def _national_refs(users):
+    """A Kenyan National Action Plan: the demo's, or one the KEN liaison enters."""
+    from tamasuk.plans.models import NationalFramework
+    from tamasuk.plans.services import create_framework
+
+    framework = NationalFramework.objects.filter(country="KEN").order_by("pk").first() or create_framework(
+        actor=users["national"], country="KEN", name="Matrix NAP", start_year=2024, end_year=2028,
+        pillars=[("P1", "Prevention")])
+    return {"framework": framework.pk}
+
+
 def _plan_refs(users, city):
     """The demo's adopted plan, shared nationally, with its first activity led by the member's organisation."""
-    from tamasuk.plans.models import Evidence, Plan
+    from tamasuk.plans.models import Evidence, Plan, Review
 
     plan = Plan.objects.filter(city=city).order_by("pk").first()
     assert plan is not None, "the demo city has a Local Action Plan"
@@ -204,7 +240,9 @@ def _plan_refs(users, city):
     assert member_activity is not None, "the demo's member leads an activity of the plan"
     evidence = Evidence.objects.filter(update__activity=member_activity).first()
     assert evidence is not None, "the member's activity has evidence in the demo"
-    return {"plan": plan.pk, "member_activity": member_activity.pk,
+    review = Review.objects.filter(plan=plan).order_by("pk").first()
+    assert review is not None, "the demo plan has an adopted review"
+    return {"plan": plan.pk, "review": review.pk, "member_activity": member_activity.pk,
             "plan_indicator": plan.indicators.filter(activity=None).order_by("pk").first().pk,
             "member_evidence": evidence.pk}
 

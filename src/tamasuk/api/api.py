@@ -12,6 +12,7 @@ from tamasuk.cities import queries
 from tamasuk.cities.permissions import role_in, visible_levels
 from tamasuk.mapping.api import router as mapping_router
 from tamasuk.network.api import router as network_router
+from tamasuk.plans.api import router as plans_router
 
 from .services import user_for_token
 
@@ -144,3 +145,4 @@ def get_area(request, slug: str, code: str):
 api.add_router("/", router)
 api.add_router("/", mapping_router)
 api.add_router("/", network_router)
+api.add_router("/", plans_router)

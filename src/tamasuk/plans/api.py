@@ -1,0 +1,93 @@
+"""Plan routes of the API: the plans a reader may see, and one plan's structure with its indicators.
+
+Progress narratives and evidence stay on the pages (the city's network); counts of people below the city's
+threshold are withheld from readers outside the city team, as on the pages.
+"""
+
+from __future__ import annotations
+
+from ninja import Router, Schema
+
+from tamasuk.cities import queries as city_queries
+from tamasuk.cities.permissions import Action, can
+
+from . import queries
+from .snapshots import plan_snapshot
+
+router = Router(tags=["plans"])
+
+
+class Error(Schema):
+    detail: str
+
+
+class PlanOut(Schema):
+    id: int
+    title: str
+    start_year: int
+    end_year: int
+    status: str
+    version_in_force: int
+    framework: str | None
+    visibility: str
+    currency: str
+
+
+class ValueOut(Schema):
+    year: int
+    target: str | None
+    actual: str | None
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    unit: str
+    kind: str
+    counts_people: bool
+    baseline: str | None
+    values: list[ValueOut]
+
+
+class PlanDetailOut(PlanOut):
+    structure: dict
+    indicators: list[IndicatorOut]
+
+
+def _plan(p) -> dict:
+    return {"id": p.pk, "title": p.title, "start_year": p.start_year, "end_year": p.end_year, "status": p.status,
+            "version_in_force": p.adopted_version, "framework": p.framework.name if p.framework else None,
+            "visibility": p.visibility, "currency": p.currency}
+
+
+ERRORS = {401: Error, 403: Error, 404: Error}
+
+
+@router.get("/cities/{slug}/plans", response={200: list[PlanOut], **ERRORS}, summary="Local Action Plans you may read")
+def list_plans(request, slug: str):
+    city = city_queries.city_for(request.auth, slug)
+    return [_plan(p) for p in queries.plans(request.auth, city)]
+
+
+@router.get("/cities/{slug}/plans/{pk}", response={200: PlanDetailOut, **ERRORS},
+            summary="One plan: pillars, objectives, activities, indicators with targets and actual values")
+def get_plan(request, slug: str, pk: int):
+    city = city_queries.city_for(request.auth, slug)
+    p = queries.plan(request.auth, city, pk)
+    k, small = city.suppression_k, can(request.auth, Action.VIEW_SMALL_CELLS, city)
+    indicators = []
+    for i in queries.indicators(request.auth, p):
+        targets = {t.year: t.value for t in i.targets.all()}
+        actuals = {a.year: a.value for a in i.actuals.all() if a.is_total}
+        values = []
+        for year in range(p.start_year, p.end_year + 1):
+            actual = actuals.get(year)
+            shown = None if actual is None else (f"<{k}" if i.counts_people and not small and actual < k
+                                                 else str(actual.normalize()))
+            values.append({"year": year, "target": str(targets[year].normalize()) if year in targets else None,
+                           "actual": shown})
+        indicators.append({"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind,
+                           "counts_people": i.counts_people,
+                           "baseline": None if i.baseline_value is None else str(i.baseline_value.normalize()),
+                           "values": values})
+    return {**_plan(p), "structure": plan_snapshot(p)["structure"], "indicators": indicators}
