@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import audit_views, views
+from . import audit_views, export_views, views
 
 app_name = "plans"
 
@@ -33,4 +33,5 @@ urlpatterns = [
     path("c/<slug:slug>/plans/<int:pk>/indicators/<int:indicator_pk>/values/", views.actuals, name="actuals"),
     path("c/<slug:slug>/evidence/<int:pk>/", views.evidence, name="evidence"),
     path("c/<slug:slug>/plans/<int:pk>/evidence-pack.zip", audit_views.evidence_pack_zip, name="evidence_pack"),
+    path("c/<slug:slug>/plans/<int:pk>/iati.xml", export_views.iati, name="iati"),
 ]
