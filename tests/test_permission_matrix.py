@@ -136,12 +136,12 @@ MATRIX = {
     "plans:iati": ("get", {"slug": "mombasa", "pk": "plan"}, web(PROFILE_READERS)),
     # Reviews, versions and diffs are read by whoever reads the plan; coordinators open, write and finish reviews.
     # The matrix review is the demo's adopted one: adopting or closing it again answers with a message, not 4xx/5xx.
-    "plans:reviews": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLAN_READERS)),
-    "plans:review": ("get", {"slug": "mombasa", "pk": "review"}, web(PLAN_READERS)),
+    "plans:reviews": ("get", {"slug": "mombasa", "pk": "plan"}, plan_scoped(web(PLAN_READERS))),
+    "plans:review": ("get", {"slug": "mombasa", "pk": "review"}, plan_scoped(web(PLAN_READERS))),
     "plans:adopt_review": ("post", {"slug": "mombasa", "pk": "review"}, web({"admin": 302, "coordinator": 302})),
     "plans:close_review": ("post", {"slug": "mombasa", "pk": "review"}, web({"admin": 302, "coordinator": 302})),
-    "plans:versions": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLAN_READERS)),
-    "plans:diff": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLAN_READERS)),
+    "plans:versions": ("get", {"slug": "mombasa", "pk": "plan"}, plan_scoped(web(PLAN_READERS))),
+    "plans:diff": ("get", {"slug": "mombasa", "pk": "plan"}, plan_scoped(web(PLAN_READERS))),
     # The national level (KEN): the National Action Plan is read by whoever works in a Kenyan city and edited by its
     # liaisons and city admins; the national view across cities is the KEN liaison's alone.
     "plans:frameworks": ("get", {"country": "KEN"}, web({**CITY_TEAM, "national": 200})),

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import audit_views, export_views, views
+from . import audit_views, export_views, review_views, views
 
 app_name = "plans"
 
@@ -33,5 +33,12 @@ urlpatterns = [
     path("c/<slug:slug>/plans/<int:pk>/indicators/<int:indicator_pk>/values/", views.actuals, name="actuals"),
     path("c/<slug:slug>/evidence/<int:pk>/", views.evidence, name="evidence"),
     path("c/<slug:slug>/plans/<int:pk>/evidence-pack.zip", audit_views.evidence_pack_zip, name="evidence_pack"),
+    # Review cycles, versions and what changed between them (review_views).
+    path("c/<slug:slug>/plans/<int:pk>/reviews/", review_views.reviews, name="reviews"),
+    path("c/<slug:slug>/reviews/<int:pk>/", review_views.review, name="review"),
+    path("c/<slug:slug>/reviews/<int:pk>/adopt/", review_views.adopt_review, name="adopt_review"),
+    path("c/<slug:slug>/reviews/<int:pk>/close/", review_views.close_review, name="close_review"),
+    path("c/<slug:slug>/plans/<int:pk>/versions/", review_views.versions, name="versions"),
+    path("c/<slug:slug>/plans/<int:pk>/diff/", review_views.diff_page, name="diff"),
     path("c/<slug:slug>/plans/<int:pk>/iati.xml", export_views.iati, name="iati"),
 ]
