@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from tamasuk.cities.permissions import Action, can, require
 from tamasuk.mapping.models import Indicator
@@ -100,6 +100,7 @@ def _matrix(user, plan):
     return rows
 
 
+@require_safe
 @login_required
 @city_page(Action.VIEW_CITY)
 def plan(request, city, pk):
@@ -365,6 +366,7 @@ def _may_record_actuals(user, indicator) -> bool:
     return can(user, Action.EDIT_PLAN, indicator.plan)
 
 
+@require_safe
 @login_required
 @city_page(Action.VIEW_CITY)
 def activity(request, city, pk, activity_pk):
@@ -382,6 +384,7 @@ def activity(request, city, pk, activity_pk):
         "indicators": [{"indicator": i, "may_record": p.is_in_force and _may_record_actuals(request.user, i)}
                        for i in queries.indicators(request.user, p).filter(activity=a)],
         "areas": [x.display_name(language) for x in a.areas.all()],
+        "may_audit": can(request.user, Action.VIEW_AUDIT, city),
     })
 
 
@@ -425,6 +428,7 @@ def record_progress(request, city, pk, activity_pk):
         "conflict": conflict})
 
 
+@require_safe
 @login_required
 @city_page(Action.VIEW_CITY)
 def evidence(request, city, pk):
