@@ -7,6 +7,7 @@ from django.db import transaction
 from tamasuk.cities import demo as cities_demo
 from tamasuk.mapping import demo as mapping_demo
 from tamasuk.network import demo as network_demo
+from tamasuk.plans import demo as plans_demo
 
 
 def load(*, reset: bool = False, force: bool = False, progress=lambda _m: None):
@@ -16,4 +17,5 @@ def load(*, reset: bool = False, force: bool = False, progress=lambda _m: None):
         if not already:
             mapping_demo.load(city=city, progress=progress)
             network_demo.load(city=city, progress=progress)
+            plans_demo.load(city=city, progress=progress)
     return city
