@@ -150,6 +150,31 @@ def add_national_pillar(*, actor, framework: NationalFramework, code: str, title
     return pillar
 
 
+@transaction.atomic
+def rename_national_pillar(*, actor, pillar: NationalPillar, title: str, expected_title: str | None = None
+                           ) -> NationalPillar:
+    """Correct a national pillar's title. Its code stays: plans' versions name the pillars they serve by code.
+
+    A national pillar has no version counter; the title the editor started from plays its part, so of two
+    liaisons correcting the same pillar the second gets StaleEdit instead of overwriting the first.
+    """
+    seen = pillar.title if expected_title is None else expected_title
+    try:
+        title = NationalPillar._meta.get_field("title").clean(title.strip(), pillar)
+    except ValidationError as exc:
+        raise ValidationError({"title": exc.messages}) from exc
+    if not NationalPillar.objects.filter(pk=pillar.pk, title=seen).update(title=title):
+        fresh = NationalPillar.objects.get(pk=pillar.pk)
+        last = (AuditEvent.objects.filter(object_type=NationalPillar._meta.label_lower, object_id=str(pillar.pk))
+                .order_by("-seq").first())
+        raise StaleEdit(fresh, item_fields(fresh), by=last.actor_label if last else "",
+                        at=last.created_at if last else None)
+    record(actor=actor, action="framework.pillar.rename", obj=pillar,
+           before={"code": pillar.code, "title": seen}, after={"code": pillar.code, "title": title})
+    pillar.title = title
+    return pillar
+
+
 # ---- plans and their structure ----
 
 PLAN_FIELDS = ["title", "titles", "start_year", "end_year", "framework", "visibility", "currency", "iati_organisation"]

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import audit_views, export_views, review_views, views
+from . import audit_views, export_views, national_views, review_views, views
 
 app_name = "plans"
 
@@ -40,5 +40,9 @@ urlpatterns = [
     path("c/<slug:slug>/reviews/<int:pk>/close/", review_views.close_review, name="close_review"),
     path("c/<slug:slug>/plans/<int:pk>/versions/", review_views.versions, name="versions"),
     path("c/<slug:slug>/plans/<int:pk>/diff/", review_views.diff_page, name="diff"),
+    # The national level: a country's National Action Plans, and its liaisons' view across its cities.
+    path("national/<str:country>/", national_views.national, name="national"),
+    path("national/<str:country>/frameworks/", national_views.frameworks, name="frameworks"),
+    path("national/<str:country>/frameworks/<int:pk>/", national_views.framework, name="framework"),
     path("c/<slug:slug>/plans/<int:pk>/iati.xml", export_views.iati, name="iati"),
 ]

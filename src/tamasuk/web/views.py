@@ -21,7 +21,7 @@ from tamasuk.audit.models import AuditEvent
 from tamasuk.audit.services import verify_chain
 from tamasuk.cities import queries, services
 from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Membership
-from tamasuk.cities.permissions import Action, can
+from tamasuk.cities.permissions import Action, can, national_countries
 from tamasuk.mapping import queries as mapping_queries
 from tamasuk.mapping.models import ReportCategory
 
@@ -44,9 +44,11 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect("web:login")
     cities = queries.visible_cities(request.user)
-    if len(cities) == 1:
+    # A national liaison lands here, not in one city: the national view of each country is their way in.
+    countries = sorted(national_countries(request.user))
+    if len(cities) == 1 and not countries:
         return redirect("web:city", cities[0].slug)
-    return render(request, "web/home.html", {"cities": cities})
+    return render(request, "web/home.html", {"cities": cities, "national_countries": countries})
 
 
 @login_required
