@@ -281,3 +281,20 @@ def test_two_concurrent_editors_in_separate_processes_one_wins_the_other_is_told
     title = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True,
                            timeout=60).stdout.strip()
     assert title == f"Saved by {winner}"
+
+
+def test_the_demo_city_can_be_reset_with_its_plan(fresh_database):
+    """`tamasuk demo --reset` removes the whole demo city (plans, reviews, forums, allocations) and loads it again."""
+    fresh_database.tamasuk("demo")
+    fresh_database.tamasuk("demo", "--reset")
+    import subprocess
+    import sys
+
+    check = ("import django; django.setup()\nfrom tamasuk.plans.models import Plan\n"
+             "from tamasuk.audit.services import verify_chain\n"
+             "p = Plan.objects.get(city__slug='mombasa')\nprint(Plan.objects.count(), p.adopted_version, "
+             "verify_chain().ok)")
+    env = {**fresh_database.env, "DJANGO_SETTINGS_MODULE": "tamasuk.settings"}
+    out = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True,
+                         timeout=120).stdout.split()
+    assert out == ["1", "2", "True"]

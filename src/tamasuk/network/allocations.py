@@ -13,7 +13,7 @@ from tamasuk.cities.models import City, Unchangeable
 class Allocation(Unchangeable):
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=200)
-    profile = models.ForeignKey("mapping.PriorityProfile", on_delete=models.PROTECT, related_name="+")
+    profile = models.ForeignKey("mapping.PriorityProfile", on_delete=models.RESTRICT, related_name="+")
     sector = models.CharField(_("sector"), max_length=20)
     unit = models.CharField(_("unit"), max_length=40, default="people")
     total_capacity = models.PositiveIntegerField(_("total capacity"))

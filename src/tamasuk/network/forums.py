@@ -73,9 +73,9 @@ class Decision(models.Model):
     number = models.PositiveSmallIntegerField(_("number"), default=1)
     text = models.TextField(_("decision"))
     # A saved priority profile never changes, so citing it keeps the evidence behind the decision.
-    profile = models.ForeignKey("mapping.PriorityProfile", on_delete=models.PROTECT, null=True, blank=True,
+    profile = models.ForeignKey("mapping.PriorityProfile", on_delete=models.RESTRICT, null=True, blank=True,
                                 related_name="decisions", verbose_name=_("priority profile cited"))
-    allocation = models.ForeignKey("network.Allocation", on_delete=models.PROTECT, null=True, blank=True,
+    allocation = models.ForeignKey("network.Allocation", on_delete=models.RESTRICT, null=True, blank=True,
                                    related_name="decisions", verbose_name=_("campaign allocation cited"))
     analysis_ref = models.CharField(_("coverage analysis cited"), max_length=300, blank=True,
                                     help_text=_("A coverage analysis the decision rests on: its name or address."))
@@ -97,7 +97,7 @@ class ActionItem(models.Model):
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
     text = models.TextField(_("action"))
-    owner = models.ForeignKey("network.Organisation", on_delete=models.PROTECT, related_name="action_items",
+    owner = models.ForeignKey("network.Organisation", on_delete=models.RESTRICT, related_name="action_items",
                               verbose_name=_("owner"))
     due = models.DateField(_("due"))
     areas = models.ManyToManyField(Area, blank=True, related_name="+", verbose_name=_("areas"))

@@ -194,7 +194,7 @@ class Activity(PlanItem):
     title = models.CharField(_("title"), max_length=300)
     titles = models.JSONField(_("titles by language"), default=dict, blank=True)
     description = models.TextField(_("description"), blank=True)
-    lead = models.ForeignKey("network.Organisation", on_delete=models.PROTECT, related_name="led_activities",
+    lead = models.ForeignKey("network.Organisation", on_delete=models.RESTRICT, related_name="led_activities",
                              verbose_name=_("lead organisation"))
     partners = models.ManyToManyField("network.Organisation", blank=True, related_name="partner_activities",
                                       verbose_name=_("partners"))
@@ -244,7 +244,7 @@ class PlanIndicator(PlanItem):
                                   related_name="indicators", verbose_name=_("objective"))
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, null=True, blank=True,
                                  related_name="indicators", verbose_name=_("activity"))
-    mapping_indicator = models.ForeignKey("mapping.Indicator", on_delete=models.PROTECT, null=True, blank=True,
+    mapping_indicator = models.ForeignKey("mapping.Indicator", on_delete=models.RESTRICT, null=True, blank=True,
                                           related_name="plan_indicators", verbose_name=_("mapping indicator"))
     name = models.CharField(_("name"), max_length=300)
     names = models.JSONField(_("names by language"), default=dict, blank=True)
@@ -422,7 +422,7 @@ class PlanVersion(Unchangeable):
     number = models.PositiveIntegerField(_("version"))
     snapshot = models.JSONField()
     reason = models.TextField(_("why"), blank=True)
-    review = models.OneToOneField(Review, on_delete=models.PROTECT, null=True, blank=True,
+    review = models.OneToOneField(Review, on_delete=models.RESTRICT, null=True, blank=True,
                                   related_name="resulting_version")
     adopted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     adopted_at = models.DateTimeField(default=timezone.now)

@@ -41,6 +41,7 @@ from .models import (
     Review,
     ReviewStatus,
     Target,
+    evidence_path,
     quarter_validator,
 )
 from .snapshots import item_fields, plan_snapshot
@@ -478,7 +479,11 @@ def _add_evidence(*, actor, update: ProgressUpdate, upload: EvidenceInput) -> Ev
                         sha256=digest, uploaded_by=actor if getattr(actor, "pk", None) else None)
     # The file lands before the row: if the transaction rolls back, an orphan content-addressed file is
     # harmless; a row pointing at a missing file would not be.
-    evidence.file.save(digest, ContentFile(upload.data), save=False)
+    stored = evidence_path(evidence, digest)
+    if evidence.file.storage.exists(stored):  # the same content uploaded before: one copy serves both
+        evidence.file.name = stored
+    else:
+        evidence.file.save(digest, ContentFile(upload.data), save=False)
     evidence.save()
     record(actor=actor, action="plan.evidence.add", obj=evidence, city=update.city,
            after={"update": update.pk, "name": evidence.name, "type": kind, "size": evidence.size, "sha256": digest})
