@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import audit_views, export_views, national_views, review_views, views
+from . import audit_views, dashboard_views, export_views, national_views, review_views, views
 
 app_name = "plans"
 
@@ -40,6 +40,7 @@ urlpatterns = [
     path("c/<slug:slug>/reviews/<int:pk>/close/", review_views.close_review, name="close_review"),
     path("c/<slug:slug>/plans/<int:pk>/versions/", review_views.versions, name="versions"),
     path("c/<slug:slug>/plans/<int:pk>/diff/", review_views.diff_page, name="diff"),
+    path("c/<slug:slug>/plans/<int:pk>/dashboard/", dashboard_views.dashboard, name="dashboard"),
     # The national level: a country's National Action Plans, and its liaisons' view across its cities.
     path("national/<str:country>/", national_views.national, name="national"),
     path("national/<str:country>/frameworks/", national_views.frameworks, name="frameworks"),

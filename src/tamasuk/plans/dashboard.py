@@ -1,0 +1,350 @@
+"""A plan's monitoring dashboard: where its activities stand, its indicators against their targets, and its
+budget planned against spent, by pillar and by area. Shared by the dashboard page and the PDF review report.
+
+An activity's status is its latest progress update's, with two exceptions that do not wait for anyone to
+write an update: an activity past its end date that is not completed is late, and one nobody has reported on
+yet has not started. Cancelled activities are left out of the status counts (they are neither on track nor
+late) but their money stays in the budget: what was planned and spent on them is part of the plan's record.
+
+Readers outside the city team see counts of people below the city's threshold k as "<k", the same rule as
+every other number that leaves the city team (analysis.disclosure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from tamasuk.analysis import charts as drawing
+from tamasuk.analysis.disclosure import DisclosureError, suppress
+from tamasuk.cities.models import Area
+from tamasuk.cities.permissions import Action, can
+
+from . import queries
+from .models import ActivityStatus, Plan, PlanIndicator, ProgressStatus
+
+STATUS_ORDER = [ProgressStatus.NOT_STARTED, ProgressStatus.ON_TRACK, ProgressStatus.AT_RISK, ProgressStatus.LATE,
+                ProgressStatus.COMPLETED]
+
+
+def _num(value, decimals: int | None = None) -> str:
+    """A number as people read it in the page's language: grouped, no trailing zeros."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):  # already a marker such as "<5"
+        return value
+    value = Decimal(value)
+    if decimals is None:
+        decimals = 0 if value == value.to_integral_value() else min(-value.normalize().as_tuple().exponent, 4)
+    return number_format(value, decimal_pos=decimals, force_grouping=True)
+
+
+@dataclass
+class StatusRow:
+    """Activities of one pillar or one area, counted by status (keys of ProgressStatus)."""
+
+    label: str
+    counts: dict[str, int]
+    code: str = ""
+
+    @property
+    def values(self) -> list[int]:
+        return [self.counts[s] for s in STATUS_ORDER]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def cells(self) -> list[tuple[str, int]]:
+        """(status label, count) in drawing order: a table row that names each number."""
+        return [(ProgressStatus(s).label, self.counts[s]) for s in STATUS_ORDER]
+
+
+@dataclass
+class ActivityState:
+    activity: object  # plans.models.Activity
+    status: str  # a ProgressStatus value, or "cancelled"
+    last_period: str | None
+    spent: Decimal
+
+
+@dataclass
+class IndicatorRow:
+    """An indicator's latest year with a recorded total, against that year's target and the baseline.
+
+    ``actual`` and ``baseline`` are what this reader may see: a number, or the "<k" marker when the indicator
+    counts people and the reader is outside the city team. ``percent`` (of the target) is None when there is
+    no target, no value, or the value is hidden (a percentage would give the hidden count away).
+    """
+
+    indicator: PlanIndicator
+    label: str
+    unit: str
+    year: int | None
+    actual: Decimal | str | None
+    target: Decimal | None
+    target_year: int | None
+    baseline: Decimal | str | None
+    baseline_date: dt.date | None
+    percent: float | None
+    suppressed: bool
+    higher_is_better: bool
+
+    @property
+    def actual_text(self) -> str:
+        return _num(self.actual)
+
+    @property
+    def target_text(self) -> str:
+        return _num(self.target)
+
+    @property
+    def baseline_text(self) -> str:
+        return _num(self.baseline)
+
+    @property
+    def percent_text(self) -> str:
+        return "–" if self.percent is None else f"{_num(round(self.percent), 0)}\u00a0%"
+
+
+@dataclass
+class BudgetRow:
+    label: str
+    planned: Decimal
+    spent: Decimal
+    code: str = ""
+
+    @property
+    def percent(self) -> float | None:
+        return float(self.spent / self.planned * 100) if self.planned else None
+
+    @property
+    def planned_text(self) -> str:
+        return _num(self.planned, 0)
+
+    @property
+    def spent_text(self) -> str:
+        return _num(self.spent, 0)
+
+    @property
+    def percent_text(self) -> str:
+        return "–" if self.percent is None else f"{_num(round(self.percent), 0)}\u00a0%"
+
+
+@dataclass
+class Dashboard:
+    plan: Plan
+    title: str
+    today: dt.date
+    currency: str
+    statuses: list[tuple[str, str]]  # (ProgressStatus value, translated label), in drawing order
+    activities: list[ActivityState]
+    totals: StatusRow
+    by_pillar: list[StatusRow]
+    by_area: list[StatusRow]  # level-1 areas (sub-counties), then activities with no area, if any
+    indicators: list[IndicatorRow]
+    budget: list[BudgetRow]
+    budget_total: BudgetRow
+    cancelled: int = 0
+    suppression_k: int | None = None  # set when counts of people below k are hidden from this reader
+    area_level_name: str = field(default="")
+
+    @property
+    def summary(self) -> list[tuple[str, str, int]]:
+        """(status, label, number of activities) for the headline numbers."""
+        return [(key, label, self.totals.counts[key]) for key, label in self.statuses]
+
+
+def _empty() -> dict[str, int]:
+    return {s.value: 0 for s in STATUS_ORDER}
+
+
+def status_of(activity, latest_status: str | None, today: dt.date) -> str:
+    """The rule of the module docstring, for one activity."""
+    if activity.status == ActivityStatus.CANCELLED:
+        return ActivityStatus.CANCELLED.value
+    completed = activity.status == ActivityStatus.COMPLETED or latest_status == ProgressStatus.COMPLETED
+    if completed:
+        return ProgressStatus.COMPLETED.value
+    if activity.end < today:
+        return ProgressStatus.LATE.value
+    if latest_status is None:
+        return ProgressStatus.NOT_STARTED.value
+    return latest_status
+
+
+def _shown(value: Decimal | None, k: int | None) -> Decimal | str | None:
+    """A count of people as this reader may see it."""
+    if value is None or k is None:
+        return value
+    try:
+        cell = suppress([int(round(value))], k).cells[0]
+    except DisclosureError:
+        return f"<{k}"
+    return cell if isinstance(cell, str) else value
+
+
+def _level1(areas: dict[int, Area], area_id: int) -> Area | None:
+    """The sub-county (level-1 area) an area lies in, or the area itself if it is one."""
+    seen = set()
+    area = areas.get(area_id)
+    while area is not None and area.level > 1 and area.parent_id and area.parent_id not in seen:
+        seen.add(area.pk)
+        area = areas.get(area.parent_id)
+    return area if area is not None and area.level == 1 else None
+
+
+def build(user, plan: Plan, *, today: dt.date | None = None) -> Dashboard:
+    """Everything the dashboard shows to this user. The caller has already checked that the user may read the
+    plan (queries.plan)."""
+    language = translation.get_language()
+    today = today or timezone.localdate()
+    city = plan.city
+    k = None if can(user, Action.VIEW_SMALL_CELLS, city) else city.suppression_k
+
+    latest: dict[int, tuple[str, str]] = {}
+    spent: dict[int, Decimal] = {}
+    for update in queries.progress(user, plan):
+        if update.activity_id not in latest or update.period > latest[update.activity_id][0]:
+            latest[update.activity_id] = (update.period, update.status)
+        spent[update.activity_id] = spent.get(update.activity_id, Decimal(0)) + (update.spent or Decimal(0))
+
+    activities = list(queries.activities(user, plan))
+    states = []
+    for a in activities:
+        period, status = latest.get(a.pk, (None, None))
+        states.append(ActivityState(a, status_of(a, status, today), period, spent.get(a.pk, Decimal(0))))
+    counted = [s for s in states if s.status != ActivityStatus.CANCELLED]
+
+    pillars = list(plan.pillars.order_by("order", "code"))
+    by_pillar = {p.pk: StatusRow(f"{p.code} {p.display_title(language)}", _empty(), p.code) for p in pillars}
+    for s in counted:
+        by_pillar[s.activity.objective.pillar_id].counts[s.status] += 1
+
+    areas = {a.pk: a for a in Area.objects.filter(city=city).only("pk", "parent_id", "level", "code", "name",
+                                                                  "names")}
+    level1 = sorted((a for a in areas.values() if a.level == 1), key=lambda a: a.code)
+    by_area = {a.pk: StatusRow(a.display_name(language), _empty(), a.code) for a in level1}
+    nowhere = StatusRow(_("No area given (city-wide)"), _empty())
+    for s in counted:
+        places = {top.pk for area in s.activity.areas.all() if (top := _level1(areas, area.pk)) is not None}
+        for pk in places:
+            by_area[pk].counts[s.status] += 1
+        if not places:
+            nowhere.counts[s.status] += 1
+    area_rows = list(by_area.values()) + ([nowhere] if nowhere.total else [])
+
+    totals = StatusRow(_("All activities"), _empty())
+    for s in counted:
+        totals.counts[s.status] += 1
+
+    budget = {p.pk: BudgetRow(f"{p.code} {p.display_title(language)}", Decimal(0), Decimal(0), p.code)
+              for p in pillars}
+    for s in states:
+        row = budget[s.activity.objective.pillar_id]
+        row.planned += s.activity.budget or Decimal(0)
+        row.spent += s.spent
+    budget_total = BudgetRow(_("Whole plan"), sum((r.planned for r in budget.values()), Decimal(0)),
+                             sum((r.spent for r in budget.values()), Decimal(0)))
+
+    return Dashboard(
+        plan=plan, title=plan.display_title(language), today=today, currency=plan.currency,
+        statuses=[(s.value, s.label) for s in STATUS_ORDER], activities=states, totals=totals,
+        by_pillar=list(by_pillar.values()), by_area=area_rows,
+        indicators=[_indicator_row(i, language, today, k) for i in queries.indicators(user, plan)],
+        budget=list(budget.values()), budget_total=budget_total,
+        cancelled=len(states) - len(counted), suppression_k=k, area_level_name=city.level_name(1),
+    )
+
+
+def _indicator_row(indicator: PlanIndicator, language: str, today: dt.date, k: int | None) -> IndicatorRow:
+    totals = {a.year: a.value for a in indicator.actuals.all() if a.is_total}
+    targets = {t.year: t.value for t in indicator.targets.all()}
+    year = max(totals) if totals else None
+    if year is not None:
+        target_year = year
+    else:  # nothing measured yet: the target that is coming next (or the last one)
+        ahead = [y for y in targets if y >= today.year]
+        target_year = min(ahead) if ahead else max(targets, default=None)
+    target = targets.get(target_year) if target_year is not None else None
+    hide = k if indicator.counts_people else None
+    actual = _shown(totals.get(year), hide) if year is not None else None
+    baseline = _shown(indicator.baseline_value, hide)
+    suppressed = isinstance(actual, str) or isinstance(baseline, str)
+    percent = None
+    if target and actual is not None and not isinstance(actual, str):
+        percent = float(Decimal(actual) / target * 100)
+    return IndicatorRow(
+        indicator=indicator, label=f"{indicator.code} {indicator.display_name(language)}", unit=indicator.unit,
+        year=year, actual=actual, target=target, target_year=target_year, baseline=baseline,
+        baseline_date=indicator.baseline_date, percent=percent, suppressed=suppressed,
+        higher_is_better=indicator.higher_is_better)
+
+
+# ---- the drawings ----
+
+def _status_description(rows: list[StatusRow], statuses) -> str:
+    return "; ".join(
+        f"{r.label}: " + ", ".join(f"{label} {r.counts[key]}" for key, label in statuses if r.counts[key])
+        if r.total else f"{r.label}: 0"
+        for r in rows)
+
+
+def _indicator_text(row: IndicatorRow) -> str:
+    words = {"year": row.year, "actual": row.actual_text, "target": row.target_text, "unit": row.unit,
+             "percent": row.percent_text, "target_year": row.target_year}
+    if row.year is None:
+        text = (_("No value yet; target %(target)s %(unit)s in %(target_year)s") % words if row.target is not None
+                else _("No value and no target yet"))
+    elif row.target is None:
+        text = _("%(year)s: %(actual)s %(unit)s (no target for that year)") % words
+    elif row.percent is None:
+        text = _("%(year)s: %(actual)s of a target of %(target)s %(unit)s") % words
+    else:
+        text = _("%(year)s: %(actual)s of a target of %(target)s %(unit)s (%(percent)s)") % words
+    if row.baseline is not None:
+        text += " · " + _("baseline %(baseline)s") % {"baseline": row.baseline_text}
+    if not row.higher_is_better:
+        text += " · " + _("lower is better")
+    return text
+
+
+def charts(dashboard: Dashboard, *, rtl: bool = False) -> dict[str, str]:
+    """The dashboard's four drawings as SVG strings, labelled in the active language."""
+    d = dashboard
+    statuses = d.statuses
+    status_by_pillar = drawing.status_bars(
+        [(r.label, r.values) for r in d.by_pillar], statuses, rtl=rtl, id_prefix="dash-pillar",
+        title=_("Activities by status, per pillar"), description=_status_description(d.by_pillar, statuses))
+    status_by_area = drawing.status_bars(
+        [(r.label, r.values) for r in d.by_area], statuses, rtl=rtl, id_prefix="dash-area",
+        title=_("Activities by status, per %(level)s") % {"level": d.area_level_name.lower() or _("area")},
+        description=_status_description(d.by_area, statuses))
+    indicator_rows = []
+    for row in d.indicators:
+        visible = row.actual is not None and not isinstance(row.actual, str)
+        baseline = row.baseline if row.baseline is not None and not isinstance(row.baseline, str) else None
+        indicator_rows.append(drawing.TargetRow(
+            label=row.label, value_text=_indicator_text(row),
+            actual=float(row.actual) if visible else None,
+            target=float(row.target) if row.target is not None else None,
+            baseline=float(baseline) if baseline is not None else None))
+    indicators = drawing.target_bars(
+        indicator_rows, rtl=rtl, id_prefix="dash-indicators", title=_("Indicators against their targets"),
+        description="; ".join(f"{r.label}: {r.value_text}" for r in indicator_rows),
+        actual_label=_("Latest value"), target_label=_("Target (100 %)"), baseline_label=_("Baseline"))
+    budget = drawing.budget_bars(
+        [(r.label, float(r.planned), float(r.spent)) for r in d.budget], d.currency, rtl=rtl,
+        id_prefix="dash-budget", title=_("Budget planned and spent, per pillar (%(currency)s)")
+        % {"currency": d.currency},
+        description="; ".join(_("%(pillar)s: %(spent)s spent of %(planned)s planned") % {
+            "pillar": r.label, "spent": r.spent_text, "planned": r.planned_text} for r in d.budget),
+        planned_label=_("Planned"), spent_label=_("Spent"), value_format=lambda v: _num(Decimal(str(v)), 0))
+    return {"status_by_pillar": status_by_pillar, "status_by_area": status_by_area, "indicators": indicators,
+            "budget": budget}
