@@ -217,6 +217,9 @@ def test_the_diff_to_the_current_structure_shows_what_the_open_review_changed(ad
     services.update_review(actor=users["coordinator"], review=review, decisions="Drop the indicator for now.")
     # Straight to the database: the diff reads only snapshots, whatever removed the row.
     adopted["indicator"].delete()
+    mentoring = adopted["mentoring"]
+    mentoring.refresh_from_db()
+    services.update_item(actor=users["member"], item=mentoring, expected_version=mentoring.version, status="ongoing")
     response = client_for("analyst").get(reverse("plans:diff", args=[city.slug, plan.pk]) + "?from=1&to=current")
     assert response.status_code == 200
     text = _text(response)
@@ -225,6 +228,9 @@ def test_the_diff_to_the_current_structure_shows_what_the_open_review_changed(ad
     why, what = _why_and_what(response)
     assert "− removed Plan indicator I1 Young people mentored" in what
     assert "Added" not in what and "Drop the indicator for now." in why
+    # How an activity is running is kept apart from what the review changed in the plan.
+    assert "Changed (" not in what
+    assert "Changed while running the activities (1)" in what and "Status before: Planned → after: Ongoing" in what
 
 
 def test_readers_read_the_review_and_only_coordinators_write_or_finish_it(adopted, city, users, client_for):

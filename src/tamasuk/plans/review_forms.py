@@ -25,11 +25,12 @@ def _same_newlines(text: str) -> str:
 
 
 class OpenReviewForm(forms.Form):
-    title = forms.CharField(label=_label("title"), max_length=300,
+    # dir="auto": a title typed in Arabic reads right-to-left on an English page, and the reverse.
+    title = forms.CharField(label=_label("title"), max_length=300, widget=forms.TextInput(attrs={"dir": "auto"}),
                             help_text=_("For example “Annual review 2025”."))
     period = forms.CharField(label=_label("period"), max_length=40, help_text=_help("period"))
     reviewers = forms.CharField(label=_label("reviewers"), max_length=500, required=False,
-                                help_text=_help("reviewers"))
+                                help_text=_help("reviewers"), widget=forms.TextInput(attrs={"dir": "auto"}))
 
 
 class ReviewForm(forms.Form):
@@ -40,11 +41,11 @@ class ReviewForm(forms.Form):
     """
 
     findings = forms.CharField(label=_label("findings"), required=False,
-                               widget=forms.Textarea(attrs={"rows": 6}))
+                               widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}))
     recommendations = forms.CharField(label=_label("recommendations"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 6}))
+                                      widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}))
     decisions = forms.CharField(label=_label("decisions"), required=False, help_text=_help("decisions"),
-                                widget=forms.Textarea(attrs={"rows": 6}))
+                                widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}))
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     base_findings = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     base_recommendations = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)

@@ -29,7 +29,7 @@ from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
 from . import queries, services
-from .diff import diff
+from .diff import RUNNING_FIELDS, diff
 from .models import (
     Activity,
     ActivityStatus,
@@ -186,7 +186,9 @@ def present_changes(old: dict, new: dict, *, user, plan: Plan) -> dict:
     """Two snapshots' differences as the diff template shows them: grouped as added, removed and changed."""
     names = _Names(user, plan)
     currency = new.get("plan", {}).get("currency") or plan.currency
-    groups = {"added": [], "removed": [], "changed": []}
+    # Status, dates, partners and description change as lead organisations run their activities: shown apart,
+    # so the review's own decisions stand out.
+    groups = {"added": [], "removed": [], "changed": [], "running": []}
     was_plan, now_plan = old.get("plan", {}), new.get("plan", {})
     plan_fields = [_field_row("plan", k, was_plan.get(k), now_plan.get(k), names, currency)
                    for k in sorted(set(was_plan) | set(now_plan)) if was_plan.get(k) != now_plan.get(k)]
@@ -195,15 +197,18 @@ def present_changes(old: dict, new: dict, *, user, plan: Plan) -> dict:
                                   "parent": "", "fields": plan_fields})
     parents = {"objective": _("in pillar %(code)s"), "activity": _("in objective %(code)s")}
     for change in diff(old.get("structure", {}), new.get("structure", {})):
-        groups[change.kind].append({
+        running = change.kind == "changed" and change.item_type == "activity" and \
+            all(f.field in RUNNING_FIELDS for f in change.fields)
+        groups["running" if running else change.kind].append({
             "type": _type_label(change.item_type), "code": change.code, "title": change.title,
             "parent": (parents[change.item_type] % {"code": change.parent})
             if change.parent and change.item_type in parents else "",
             "fields": [_field_row(change.item_type, f.field, f.before, f.after, names, currency)
                        for f in change.fields],
         })
-    return {"groups": [{"kind": kind, "items": items} for kind, items in groups.items()],
-            "count": sum(len(items) for items in groups.values())}
+    return {"groups": [{"kind": kind, "items": items} for kind, items in groups.items() if kind != "running"],
+            "running": groups["running"], "count": sum(len(items) for items in groups.values()),
+            "design_count": sum(len(items) for kind, items in groups.items() if kind != "running")}
 
 
 # ---- reviews ----
