@@ -298,3 +298,22 @@ def test_the_demo_city_can_be_reset_with_its_plan(fresh_database):
     out = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True,
                          timeout=120).stdout.split()
     assert out == ["1", "2", "True"]
+
+
+def test_removing_items_of_a_draft_and_keeping_history(draft, users, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    coordinator = users["coordinator"]
+    services.remove_item(actor=coordinator, item=draft["indicator"])
+    services.remove_item(actor=coordinator, item=draft["theirs"])
+    extra = services.add_pillar(actor=coordinator, plan=draft["plan"], code="9", title="Spare")
+    services.remove_item(actor=coordinator, item=extra)
+    plan = draft["plan"]
+    assert list(plan.activities.values_list("code", flat=True)) == ["1.1.1"]
+    services.adopt_plan(actor=coordinator, plan=plan)
+    services.record_progress(actor=coordinator, activity=draft["mine"], period="2024-Q1", status="on_track",
+                             narrative="Started")
+    services.open_review(actor=coordinator, plan=plan, title="R", period="2024")
+    # An objective or pillar whose activity has progress stays: cancel the activity instead.
+    for item in (draft["mine"], draft["objective"], draft["pillar"]):
+        with pytest.raises(ValidationError, match="cancelled instead"):
+            services.remove_item(actor=coordinator, item=item)

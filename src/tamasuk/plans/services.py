@@ -333,9 +333,9 @@ def remove_item(*, actor, item, expected_version: int | None = None) -> None:
     model = type(item)
     plan = item.plan
     _editable(plan)
-    activities = {Pillar: Activity.objects.filter(objective__pillar=item),
-                  Objective: Activity.objects.filter(objective=item),
-                  Activity: Activity.objects.filter(pk=item.pk)}.get(model, Activity.objects.none())
+    # The activities that go with the item (built for its own type only: the lookups differ).
+    lookup = {Pillar: "objective__pillar", Objective: "objective", Activity: "pk"}.get(model)
+    activities = Activity.objects.filter(**{lookup: item.pk}) if lookup else Activity.objects.none()
     if ProgressUpdate.objects.filter(activity__in=activities).exists():
         raise ValidationError(_("This has recorded progress: set the activity's status to cancelled instead, "
                                 "so its history stays readable."))
