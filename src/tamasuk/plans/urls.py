@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import audit_views, dashboard_views, export_views, national_views, review_views, views
+from . import audit_views, dashboard_views, export_views, national_views, report_views, review_views, views
 
 app_name = "plans"
 
@@ -46,4 +46,5 @@ urlpatterns = [
     path("national/<str:country>/frameworks/", national_views.frameworks, name="frameworks"),
     path("national/<str:country>/frameworks/<int:pk>/", national_views.framework, name="framework"),
     path("c/<slug:slug>/plans/<int:pk>/iati.xml", export_views.iati, name="iati"),
+    path("c/<slug:slug>/reviews/<int:pk>/report.pdf", report_views.review_pdf, name="review_pdf"),
 ]
