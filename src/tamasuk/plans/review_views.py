@@ -263,6 +263,8 @@ def _review_page(request, city, review, *, form=None, conflict=None, status=200)
         "live": live, "in_force": in_force, "resulting": resulting,
         "current_diff": _diff_url(city, plan, in_force.number if in_force else 1, CURRENT),
         "resulting_diff": _diff_url(city, plan, resulting.number - 1, resulting.number) if resulting else "",
+        # The report shows unsuppressed numbers: the city team's.
+        "may_download_report": can(request.user, Action.VIEW_SMALL_CELLS, city),
     }, status=status)
 
 
