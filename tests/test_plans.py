@@ -317,3 +317,17 @@ def test_removing_items_of_a_draft_and_keeping_history(draft, users, settings, t
     for item in (draft["mine"], draft["objective"], draft["pillar"]):
         with pytest.raises(ValidationError, match="cancelled instead"):
             services.remove_item(actor=coordinator, item=item)
+
+
+def test_a_focal_point_changes_how_its_activity_runs_not_its_design(client_for, city, draft):
+    mine = draft["mine"]
+    url = _url("plans:edit_item", city.slug, draft["plan"].pk, "activity", mine.pk)
+    member = client_for("member")
+    form = member.get(url).context["form"]
+    assert set(form.fields) == {"version", "description", "partners", "start", "end", "status"}
+    r = member.post(url, {"version": mine.version, "description": "Two cohorts", "start": "2024-02-01",
+                          "end": "2025-12-31", "status": "ongoing", "budget": "1", "lead": city.organisations.last().pk})
+    assert r.status_code == 302
+    mine.refresh_from_db()
+    assert (mine.description, mine.status, mine.budget, mine.lead) == (
+        "Two cohorts", "ongoing", Decimal("100000"), draft["mine"].lead)

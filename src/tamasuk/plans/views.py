@@ -311,7 +311,9 @@ def edit_item(request, city, pk, kind, item_pk):
         require(request.user, Action.EDIT_ACTIVITY, item)
     else:
         require(request.user, Action.EDIT_PLAN, p)
-    running_only = kind == "activity" and not p.is_editable
+    # The design of an activity (lead, budget, objective, areas) is the coordinators'; a focal point, and anyone
+    # while the plan is in force, changes how it runs.
+    running_only = kind == "activity" and (not p.is_editable or not can(request.user, Action.EDIT_PLAN, p))
     if not p.is_editable and not (running_only and p.is_in_force):
         messages.error(request, _("The plan's structure changes only while it is a draft or under review."))
         return redirect("plans:plan", city.slug, p.pk)
