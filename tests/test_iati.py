@@ -30,44 +30,6 @@ def assert_valid(schema, content: bytes) -> etree._Element:
 
 
 @pytest.fixture
-def framework(db):
-    return services.create_framework(actor="test", country="KEN", name="NAP test", start_year=2024, end_year=2028,
-                                     pillars=[("N1", "Prevention"), ("N2", "Policing"), ("N3", "Rehabilitation")])
-
-
-@pytest.fixture
-def draft(db, city, users, framework):
-    """A small draft plan: one pillar, one objective, two activities (one led by the member's organisation)."""
-    coordinator = users["coordinator"]
-    member_org = users["member"].organisations.get()
-    other_org = city.organisations.exclude(pk=member_org.pk).first()
-    plan = services.create_plan(actor=coordinator, city=city, title="Test plan", start_year=2024, end_year=2026,
-                                framework=framework, currency="KES",
-                                titles={"sw": "Mpango wa majaribio", "ar": "خطة تجريبية"})
-    pillar = services.add_pillar(actor=coordinator, plan=plan, code="1", title="Youth")
-    objective = services.add_objective(actor=coordinator, pillar=pillar, code="1.1", title="Youth jobs",
-                                       titles={"sw": "Ajira kwa vijana"})
-    mine = services.add_activity(actor=coordinator, objective=objective, code="1.1.1", title="Mentoring",
-                                 lead=member_org, start=dt.date(2024, 1, 1), end=dt.date(2025, 12, 31),
-                                 budget=Decimal("100000"), national_pillars=list(framework.pillars.filter(code="N1")),
-                                 areas=list(city.areas.filter(level=2)[:2]), partners=[other_org],
-                                 titles={"sw": "Ushauri", "ar": "الإرشاد"}, status="ongoing")
-    theirs = services.add_activity(actor=coordinator, objective=objective, code="1.1.2", title="Amnesty",
-                                   lead=other_org, start=dt.date(2024, 1, 1), end=dt.date(2024, 6, 30))
-    indicator = services.add_indicator(actor=coordinator, plan=plan, activity=mine, code="I1",
-                                       name="Young people mentored", unit="people", counts_people=True,
-                                       baseline_value=Decimal(0), baseline_date=dt.date(2023, 12, 31),
-                                       targets={2024: 50, 2025: 120}, disaggregation=["sex", "age_band"],
-                                       names={"sw": "Vijana waliopewa ushauri"})
-    trust = services.add_indicator(actor=coordinator, plan=plan, objective=objective, code="O1",
-                                   name="Residents who trust the police", unit="%", kind="outcome",
-                                   baseline_value=Decimal("31.5"), baseline_date=dt.date(2023, 6, 30),
-                                   targets={2024: Decimal("35.25"), 2026: 45})
-    return {"plan": plan, "pillar": pillar, "objective": objective, "mine": mine, "theirs": theirs,
-            "indicator": indicator, "trust": trust}
-
-
-@pytest.fixture
 def running(draft, users):
     """The draft adopted, a year of values (disaggregated by sex and by age band), the amnesty cancelled."""
     coordinator = users["coordinator"]

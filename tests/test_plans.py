@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -11,36 +10,6 @@ from django.core.exceptions import ValidationError
 from tamasuk.plans import services
 from tamasuk.plans.diff import diff
 from tamasuk.plans.models import PlanStatus, ReviewStatus
-
-
-@pytest.fixture
-def framework(db):
-    return services.create_framework(actor="test", country="KEN", name="NAP test", start_year=2024, end_year=2028,
-                                     pillars=[("N1", "Prevention"), ("N2", "Policing"), ("N3", "Rehabilitation")])
-
-
-@pytest.fixture
-def draft(db, city, users, framework):
-    """A small draft plan: one pillar, one objective, two activities (one led by the member's organisation)."""
-    coordinator = users["coordinator"]
-    member_org = users["member"].organisations.get()
-    other_org = city.organisations.exclude(pk=member_org.pk).first()
-    plan = services.create_plan(actor=coordinator, city=city, title="Test plan", start_year=2024, end_year=2026,
-                                framework=framework, currency="KES")
-    pillar = services.add_pillar(actor=coordinator, plan=plan, code="1", title="Youth")
-    objective = services.add_objective(actor=coordinator, pillar=pillar, code="1.1", title="Youth jobs")
-    mine = services.add_activity(actor=coordinator, objective=objective, code="1.1.1", title="Mentoring",
-                                 lead=member_org, start=dt.date(2024, 1, 1), end=dt.date(2025, 12, 31),
-                                 budget=Decimal("100000"), national_pillars=list(framework.pillars.filter(code="N1")),
-                                 areas=list(city.areas.filter(level=2)[:2]))
-    theirs = services.add_activity(actor=coordinator, objective=objective, code="1.1.2", title="Amnesty",
-                                   lead=other_org, start=dt.date(2024, 1, 1), end=dt.date(2024, 6, 30))
-    indicator = services.add_indicator(actor=coordinator, plan=plan, activity=mine, code="I1",
-                                       name="Young people mentored", unit="people", counts_people=True,
-                                       baseline_value=Decimal(0), baseline_date=dt.date(2023, 12, 31),
-                                       targets={2024: 50, 2025: 120}, disaggregation=["sex"])
-    return {"plan": plan, "pillar": pillar, "objective": objective, "mine": mine, "theirs": theirs,
-            "indicator": indicator}
 
 
 def test_adopting_freezes_version_one_and_locks_the_structure(draft, users):
