@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tamasuk.cities.models import Visibility
 
@@ -170,7 +171,7 @@ class MultipleFileField(forms.FileField):
 
 
 class ProgressForm(VersionedForm):
-    period = forms.RegexField(label=_("Quarter"), regex=r"^\d{4}-Q[1-4]$", max_length=7,
+    period = forms.RegexField(label=pgettext_lazy("period of three months", "Quarter"), regex=r"^\d{4}-Q[1-4]$", max_length=7,
                               help_text=_("e.g. 2025-Q3"),
                               error_messages={"invalid": _("Write the quarter as YYYY-Qn, e.g. 2025-Q3.")})
     status = forms.ChoiceField(label=_("Status"), choices=ProgressStatus.choices)
