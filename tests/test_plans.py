@@ -300,3 +300,20 @@ def test_a_focal_point_changes_how_its_activity_runs_not_its_design(client_for, 
     mine.refresh_from_db()
     assert (mine.description, mine.status, mine.budget, mine.lead) == (
         "Two cohorts", "ongoing", Decimal("100000"), draft["mine"].lead)
+
+
+def test_progress_moves_the_activity_from_planned_to_ongoing_to_completed(draft, users):
+    coordinator, theirs = users["coordinator"], draft["theirs"]
+    services.adopt_plan(actor=coordinator, plan=draft["plan"])
+    assert theirs.status == "planned"
+    services.record_progress(actor=coordinator, activity=theirs, period="2024-Q1", status="not_started",
+                             narrative="Waiting for funds")
+    theirs.refresh_from_db()
+    assert theirs.status == "planned"
+    services.record_progress(actor=coordinator, activity=theirs, period="2024-Q2", status="late", narrative="Begun")
+    theirs.refresh_from_db()
+    assert theirs.status == "ongoing"
+    services.record_progress(actor=coordinator, activity=theirs, period="2024-Q3", status="completed",
+                             narrative="Done")
+    theirs.refresh_from_db()
+    assert theirs.status == "completed"

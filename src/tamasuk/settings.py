@@ -189,6 +189,7 @@ LANGUAGES = [
 ]
 LANGUAGES_BIDI = ["ar"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tamasuk.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

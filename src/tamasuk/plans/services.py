@@ -37,6 +37,7 @@ from .models import (
     PlanIndicator,
     PlanStatus,
     PlanVersion,
+    ProgressStatus,
     ProgressUpdate,
     Review,
     ReviewStatus,
@@ -519,9 +520,25 @@ def record_progress(*, actor, activity: Activity, period: str, status: str, narr
         update.save()
     record(actor=actor, action="plan.progress.record" if before is None else "plan.progress.correct",
            obj=update, city=plan.city, before=before, after=item_fields(update))
+    _follow_progress(actor=actor, activity=activity, status=status)
     for upload in evidence:
         _add_evidence(actor=actor, update=update, upload=upload)
     return update
+
+
+def _follow_progress(*, actor, activity: Activity, status: str) -> None:
+    """A planned activity that reports progress has started; one that reports completion is completed. Its
+    version moves too, so a form opened on the old status is told."""
+    if status == ProgressStatus.NOT_STARTED or activity.status in (ActivityStatus.COMPLETED, ActivityStatus.CANCELLED):
+        return
+    new = ActivityStatus.COMPLETED if status == ProgressStatus.COMPLETED else ActivityStatus.ONGOING
+    if new == activity.status:
+        return
+    before = activity.status
+    Activity.objects.filter(pk=activity.pk).update(status=new, version=models.F("version") + 1)
+    activity.status, activity.version = new, activity.version + 1
+    record(actor=actor, action="plan.activity.status", obj=activity, city=activity.plan.city,
+           before={"status": before}, after={"status": new, "from_progress": status})
 
 
 # ---- adoption, reviews and versions ----
