@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from tamasuk.analysis.disclosure import DisclosureError, suppress
 from tamasuk.audit.models import AuditEvent
-from tamasuk.cities.permissions import Action, can
+from tamasuk.cities.models import Visibility
 from tamasuk.interop import iati
 
 from . import queries
@@ -64,6 +64,10 @@ def warnings_for(plan: Plan) -> list[str]:
     if iati.iso2(plan.city.country) is None:
         warnings.append(_("The file names no recipient country: the code %(country)s is not one the export "
                           "knows yet.") % {"country": plan.city.country})
+    if plan.visibility != Visibility.PUBLIC:
+        warnings.append(_("The plan is not shared with the public: publishing this file makes its activities, "
+                          "budgets and results public (counts of people below %(k)s are withheld).")
+                        % {"k": plan.city.suppression_k})
     if plan.status == PlanStatus.DRAFT:
         warnings.append(_("This plan is a draft: publish it once it is adopted."))
     return warnings
@@ -86,7 +90,9 @@ def export_for(user, plan: Plan) -> dict:
 def _export(user, plan: Plan, lang: str) -> dict:
     city = plan.city
     today = timezone.localdate()
-    withhold = None if can(user, Action.VIEW_SMALL_CELLS, city) else _Withholding(city.suppression_k)
+    # The file is for publication (the IATI registry is public): small counts of people are withheld whoever
+    # downloads it, the city team included.
+    withhold = _Withholding(city.suppression_k)
     activities = list(queries.activities(user, plan))
     indicators = list(queries.indicators(user, plan))
     updates = defaultdict(list)
