@@ -317,3 +317,34 @@ def test_progress_moves_the_activity_from_planned_to_ongoing_to_completed(draft,
                              narrative="Done")
     theirs.refresh_from_db()
     assert theirs.status == "completed"
+
+
+def test_a_small_baseline_of_people_never_leaves_the_city_team(client_for, city, draft, users):
+    """Pages, the API and the diff between versions all hide a count of people below k outside the city team."""
+    coordinator, plan, indicator = users["coordinator"], draft["plan"], draft["indicator"]
+    indicator.refresh_from_db()
+    services.update_item(actor=coordinator, item=indicator, expected_version=indicator.version,
+                         baseline_value=Decimal(3))
+    services.update_plan(actor=coordinator, plan=plan, visibility="national")
+    services.adopt_plan(actor=coordinator, plan=plan)
+    review = services.open_review(actor=coordinator, plan=plan, title="R", period="2024")
+    indicator.refresh_from_db()
+    services.update_item(actor=coordinator, item=indicator, expected_version=indicator.version,
+                         baseline_value=Decimal(2))
+    plan_url = _url("plans:plan", city.slug, plan.pk)
+    api_url = f"/api/v1/cities/{city.slug}/plans/{plan.pk}"
+    diff_url = _url("plans:diff", city.slug, plan.pk) + "?from=1&to=current"
+    review_url = _url("plans:review", city.slug, review.pk)
+    for role in ("national", "member"):
+        c = client_for(role)
+        page = c.get(plan_url).content.decode()
+        assert "&lt;5" in page
+        data = c.get(api_url).json()
+        assert data["indicators"][0]["baseline"] == "<5"
+        assert all(i["baseline_value"] in ("<5", None) or i["code"] != "I1" for i in data["structure"]["indicators"])
+        for url in (diff_url, review_url):
+            # 3 → 2 is "<5" → "<5" to them: no change to show at all.
+            assert "aseline" not in c.get(url).content.decode()
+    team = client_for("coordinator")
+    assert team.get(api_url).json()["indicators"][0]["baseline"] == "2"
+    assert all("aseline" in team.get(url).content.decode() for url in (diff_url, review_url))

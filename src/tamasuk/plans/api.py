@@ -9,7 +9,6 @@ from __future__ import annotations
 from ninja import Router, Schema
 
 from tamasuk.cities import queries as city_queries
-from tamasuk.cities.permissions import Action, can
 
 from . import queries
 from .snapshots import plan_snapshot
@@ -74,7 +73,6 @@ def list_plans(request, slug: str):
 def get_plan(request, slug: str, pk: int):
     city = city_queries.city_for(request.auth, slug)
     p = queries.plan(request.auth, city, pk)
-    k, small = city.suppression_k, can(request.auth, Action.VIEW_SMALL_CELLS, city)
     indicators = []
     for i in queries.indicators(request.auth, p):
         targets = {t.year: t.value for t in i.targets.all()}
@@ -82,12 +80,17 @@ def get_plan(request, slug: str, pk: int):
         values = []
         for year in range(p.start_year, p.end_year + 1):
             actual = actuals.get(year)
-            shown = None if actual is None else (f"<{k}" if i.counts_people and not small and actual < k
-                                                 else str(actual.normalize()))
+            shown = queries.shown_count(request.auth, city, i, actual)
+            shown = shown if shown is None or isinstance(shown, str) else str(shown.normalize())
             values.append({"year": year, "target": str(targets[year].normalize()) if year in targets else None,
                            "actual": shown})
         indicators.append({"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind,
                            "counts_people": i.counts_people,
-                           "baseline": None if i.baseline_value is None else str(i.baseline_value.normalize()),
+                           "baseline": _text(queries.shown_count(request.auth, city, i, i.baseline_value)),
                            "values": values})
-    return {**_plan(p), "structure": plan_snapshot(p)["structure"], "indicators": indicators}
+    structure = queries.readable_snapshot(request.auth, p, plan_snapshot(p))["structure"]
+    return {**_plan(p), "structure": structure, "indicators": indicators}
+
+
+def _text(value) -> str | None:
+    return value if value is None or isinstance(value, str) else str(value.normalize())

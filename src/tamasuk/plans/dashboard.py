@@ -21,7 +21,6 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from tamasuk.analysis import charts as drawing
-from tamasuk.analysis.disclosure import DisclosureError, suppress
 from tamasuk.cities.models import Area
 from tamasuk.cities.permissions import Action, can
 
@@ -180,14 +179,8 @@ def status_of(activity, latest_status: str | None, today: dt.date) -> str:
 
 
 def _shown(value: Decimal | None, k: int | None) -> Decimal | str | None:
-    """A count of people as this reader may see it."""
-    if value is None or k is None:
-        return value
-    try:
-        cell = suppress([int(round(value))], k).cells[0]
-    except DisclosureError:
-        return f"<{k}"
-    return cell if isinstance(cell, str) else value
+    """A count of people as this reader may see it (k is None inside the city team)."""
+    return value if k is None else queries.small_count(value, k)
 
 
 def _level1(areas: dict[int, Area], area_id: int) -> Area | None:

@@ -2,10 +2,14 @@
 
 The city team reads every plan; the network's members read plans shared with the network; a national
 liaison of the country reads plans shared at the national level (and a peer city those shared with peers).
-Narratives, evidence and small counts stay with the city team and the activity's own focal point.
+Narratives of progress are read by the network's members when the plan is shared with the network; evidence
+files stay with the city team and the activity's own focal point; counts of people below the city's k stay
+with the city team.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -34,6 +38,40 @@ def reads_details(user, plan: Plan) -> bool:
     """Narratives of progress, evidence lists and counts below k: the city team (and the network's members
     for narratives of plans shared with the network)."""
     return can(user, Action.READ_CITY_DATA, plan.city)
+
+
+def small_count(value, k: int):
+    """A count of people as it may leave the city team: below k (and above zero) it is "<k"."""
+    if value is None:
+        return None
+    return f"<{k}" if 0 < value < k else value
+
+
+def shown_count(user, city: City, indicator: PlanIndicator, value):
+    """An indicator's value (actual or baseline) as this reader may see it."""
+    if not indicator.counts_people or can(user, Action.VIEW_SMALL_CELLS, city):
+        return value
+    return small_count(value, city.suppression_k)
+
+
+def readable_snapshot(user, plan: Plan, snapshot: dict) -> dict:
+    """A version's snapshot as this reader may see it: the baselines of counts of people below k withheld
+    outside the city team (targets are plans, not counts of people, and stay)."""
+    if can(user, Action.VIEW_SMALL_CELLS, plan.city):
+        return snapshot
+    k = plan.city.suppression_k
+    people = {f"indicator:{pk}" for pk in PlanIndicator.objects.filter(plan=plan, counts_people=True)
+              .values_list("pk", flat=True)}
+    indicators = []
+    for item in snapshot.get("structure", {}).get("indicators", []):
+        baseline = item.get("baseline_value")
+        if baseline is not None and (item.get("counts_people") or item["key"] in people):
+            item = {**item, "baseline_value": small_count(Decimal(baseline), k)}
+            if not isinstance(item["baseline_value"], str):
+                item["baseline_value"] = baseline
+        indicators.append(item)
+    structure = {**snapshot.get("structure", {}), "indicators": indicators}
+    return {**snapshot, "structure": structure}
 
 
 def may_read_evidence(user, activity: Activity) -> bool:

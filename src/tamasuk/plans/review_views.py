@@ -184,6 +184,7 @@ def _field_row(item_type: str, name: str, before, after, names: _Names, currency
 
 def present_changes(old: dict, new: dict, *, user, plan: Plan) -> dict:
     """Two snapshots' differences as the diff template shows them: grouped as added, removed and changed."""
+    old, new = queries.readable_snapshot(user, plan, old), queries.readable_snapshot(user, plan, new)
     names = _Names(user, plan)
     currency = new.get("plan", {}).get("currency") or plan.currency
     # Status, dates, partners and description change as lead organisations run their activities: shown apart,

@@ -61,6 +61,7 @@ def plan_snapshot(plan) -> dict:
             "baseline_date": i.baseline_date.isoformat() if i.baseline_date else None,
             "targets": {str(t.year): _plain(t.value) for t in i.targets.all()},
             "disaggregation": list(i.disaggregation), "higher_is_better": i.higher_is_better,
+            "counts_people": i.counts_people,
         })
     return {
         "plan": {"title": plan.title, "start_year": plan.start_year, "end_year": plan.end_year,
