@@ -348,3 +348,33 @@ def test_a_small_baseline_of_people_never_leaves_the_city_team(client_for, city,
     team = client_for("coordinator")
     assert team.get(api_url).json()["indicators"][0]["baseline"] == "2"
     assert all("aseline" in team.get(url).content.decode() for url in (diff_url, review_url))
+
+
+def test_removing_an_activity_never_takes_recorded_values_with_it(draft, users):
+    coordinator = users["coordinator"]
+    services.adopt_plan(actor=coordinator, plan=draft["plan"])
+    services.record_actuals(actor=coordinator, indicator=draft["trust"], year=2024,
+                            values=[services.ActualInput(Decimal("33"))])
+    services.open_review(actor=coordinator, plan=draft["plan"], title="R", period="2024")
+    for item in (draft["objective"], draft["pillar"], draft["trust"]):
+        with pytest.raises(ValidationError, match="recorded values"):
+            services.remove_item(actor=coordinator, item=item)
+    assert draft["trust"].actuals.count() == 1
+
+
+def test_a_plan_in_force_keeps_its_years_and_national_alignment(draft, users, framework):
+    coordinator, plan = users["coordinator"], draft["plan"]
+    other = services.create_framework(actor="test", country="KEN", name="NAP 2030", start_year=2030, end_year=2035)
+    with pytest.raises(ValidationError, match="national pillars|national action plan"):
+        services.update_plan(actor=coordinator, plan=plan, framework=other)
+    services.adopt_plan(actor=coordinator, plan=plan)
+    plan.refresh_from_db()
+    with pytest.raises(ValidationError, match="draft or under review"):
+        services.update_plan(actor=coordinator, plan=plan, end_year=2030)
+    services.open_review(actor=coordinator, plan=plan, title="R", period="2024")
+    plan.refresh_from_db()
+    with pytest.raises(ValidationError, match="outside 2025–2026"):
+        services.update_plan(actor=coordinator, plan=plan, start_year=2025)  # the 2024 target would fall outside
+    services.update_plan(actor=coordinator, plan=plan, end_year=2027, visibility="national")
+    plan.refresh_from_db()
+    assert (plan.end_year, plan.visibility) == (2027, "national")

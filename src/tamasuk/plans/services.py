@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -207,6 +208,8 @@ def update_plan(*, actor, plan: Plan, expected_version: int | None = None, **cha
     framework = changes.get("framework", plan.framework)
     if framework is not None and framework.country != plan.city.country:
         raise ValidationError({"framework": _("That national action plan belongs to another country.")})
+    _check_years_and_alignment(plan, framework=framework, start_year=changes.get("start_year", plan.start_year),
+                               end_year=changes.get("end_year", plan.end_year))
     _claim(Plan, plan, expected_version)
     before = item_fields(plan)
     for key, value in changes.items():
@@ -215,6 +218,24 @@ def update_plan(*, actor, plan: Plan, expected_version: int | None = None, **cha
     plan.save()
     record(actor=actor, action="plan.update", obj=plan, city=plan.city, before=before, after=item_fields(plan))
     return plan
+
+
+def _check_years_and_alignment(plan: Plan, *, framework, start_year: int, end_year: int) -> None:
+    """The plan's years and national alignment are part of its design: they change while the structure is open,
+    and never so that recorded targets, values or progress fall outside it or activities lose their national
+    pillars."""
+    if framework != plan.framework or (start_year, end_year) != (plan.start_year, plan.end_year):
+        _editable(plan)
+    if framework != plan.framework and Activity.objects.filter(plan=plan, national_pillars__isnull=False).exists():
+        raise ValidationError({"framework": _("Activities serve pillars of the current national action plan: "
+                                              "remove those links first, then change the national plan.")})
+    outside = ~Q(year__gte=start_year, year__lte=end_year)
+    if (Target.objects.filter(outside, indicator__plan=plan).exists()
+            or Actual.objects.filter(outside, indicator__plan=plan).exists()
+            or any(not start_year <= int(p[:4]) <= end_year for p in
+                   ProgressUpdate.objects.filter(activity__plan=plan).values_list("period", flat=True))):
+        raise ValidationError({"start_year": _("Targets, values or progress are recorded for years outside "
+                                               "%(start)s–%(end)s.") % {"start": start_year, "end": end_year}})
 
 
 def _next_order(qs) -> int:
@@ -340,8 +361,12 @@ def remove_item(*, actor, item, expected_version: int | None = None) -> None:
     if ProgressUpdate.objects.filter(activity__in=activities).exists():
         raise ValidationError(_("This has recorded progress: set the activity's status to cancelled instead, "
                                 "so its history stays readable."))
-    if model is PlanIndicator and item.actuals.exists():
-        raise ValidationError(_("This indicator has recorded values and stays in the plan."))
+    indicators = {Pillar: Q(objective__pillar=item) | Q(activity__objective__pillar=item),
+                  Objective: Q(objective=item) | Q(activity__objective=item),
+                  Activity: Q(activity=item), PlanIndicator: Q(pk=item.pk)}[model]
+    if Actual.objects.filter(indicator__in=PlanIndicator.objects.filter(indicators)).exists():
+        raise ValidationError(_("An indicator of this has recorded values: it stays in the plan, so its history "
+                                "stays readable."))
     _claim(model, item, expected_version)
     before = item_fields(item)
     pk = item.pk
