@@ -371,7 +371,7 @@ class _PostForms(HTMLParser):
     """The POST forms of a page with the values a writer would send (blank fields filled in)."""
 
     FILL = {"number": "1", "date": "2025-01-15", "email": "probe@example.org", "hidden": ""}
-    FILL_BY_NAME = {"period": "2025-Q3"}
+    FILL_BY_NAME = {"period": "2026-Q1"}
 
     def __init__(self):
         super().__init__()

@@ -378,3 +378,25 @@ def test_a_plan_in_force_keeps_its_years_and_national_alignment(draft, users, fr
     services.update_plan(actor=coordinator, plan=plan, end_year=2027, visibility="national")
     plan.refresh_from_db()
     assert (plan.end_year, plan.visibility) == (2027, "national")
+
+
+def test_two_people_reporting_the_same_new_quarter_the_second_is_told(client_for, city, draft, users):
+    plan, mine = draft["plan"], draft["mine"]
+    services.adopt_plan(actor=users["coordinator"], plan=plan)
+    url = _url("plans:record_progress", city.slug, plan.pk, mine.pk)
+    first, second = client_for("coordinator"), client_for("member")
+    form = {"period": "2024-Q1", "status": "on_track", "version": "", "opened_period": ""}
+    assert first.post(url, {**form, "narrative": "Coordinator's account"}).status_code == 302
+    r = second.post(url, {**form, "status": "late", "narrative": "Member's account"})
+    assert r.status_code == 200 and "Someone else saved this while you were editing" in r.content.decode()
+    assert mine.progress.get().narrative == "Coordinator's account"
+    # Saving again from the conflict page corrects that quarter, knowingly.
+    again = {k: v for k, v in r.context["form"].data.items() if k != "csrfmiddlewaretoken"}
+    assert second.post(url, {**again, "narrative": "Both accounts"}).status_code == 302
+    assert mine.progress.get().narrative == "Both accounts"
+    # A correction of 2024-Q1 cannot be turned into a report for another quarter with Q1's version.
+    update = mine.progress.get()
+    r = second.post(url, {"period": "2024-Q2", "status": "on_track", "narrative": "x", "version": update.version,
+                          "opened_period": "2024-Q1"})
+    assert r.status_code == 200 and "This form corrects 2024-Q1" in r.content.decode()
+    assert not mine.progress.filter(period="2024-Q2").exists()

@@ -181,11 +181,35 @@ class ProgressForm(VersionedForm):
                                required=False)
     evidence = MultipleFileField(label=_("Evidence files"), required=False,
                                  help_text=_("PDF, pictures, Word, Excel, CSV or text; at most %(mb)s MB each."))
+    # The quarter a correction was opened for: its version belongs to that quarter only.
+    opened_period = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, currency: str, max_mb: float, **kwargs):
+    MAX_FILES = 10
+
+    def __init__(self, *args, currency: str, max_mb: float, max_bytes: int, **kwargs):
         super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
         self.fields["spent"].label = _("Spent in the quarter (%(currency)s)") % {"currency": currency}
         self.fields["evidence"].help_text = self.fields["evidence"].help_text % {"mb": max_mb}
+
+    def clean_evidence(self):
+        files = self.cleaned_data["evidence"]
+        if len(files) > self.MAX_FILES:
+            raise forms.ValidationError(_("At most %(n)s files at a time.") % {"n": self.MAX_FILES})
+        # Checked on the upload's size before anything is read into memory.
+        for f in files:
+            if f.size > self.max_bytes:
+                raise forms.ValidationError(_("“%(name)s” is %(size)s MB; evidence files are at most %(max)s MB.") % {
+                    "name": f.name, "size": round(f.size / 1048576, 1), "max": round(self.max_bytes / 1048576, 1)})
+        return files
+
+    def clean(self):
+        data = super().clean()
+        opened = data.get("opened_period")
+        if data.get("version") is not None and opened and data.get("period") and data["period"] != opened:
+            self.add_error("period", _("This form corrects %(period)s. To report another quarter, start a new "
+                                       "progress update.") % {"period": opened})
+        return data
 
 
 class ActualsForm(forms.Form):

@@ -534,10 +534,15 @@ def record_progress(*, actor, activity: Activity, period: str, status: str, narr
     if update is None:
         update = ProgressUpdate(activity=activity, period=period, status=status, narrative=narrative.strip(),
                                 spent=spent, author=actor if getattr(actor, "pk", None) else None)
-        update.full_clean()
-        update.save()
+        update.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                update.save()
+        except IntegrityError:  # someone recorded this quarter at the same moment
+            _claim(ProgressUpdate, ProgressUpdate.objects.get(activity=activity, period=period), -1)
     else:
-        _claim(ProgressUpdate, update, expected_version if expected_version is not None else update.version)
+        # No version means the writer did not know this quarter had an update: theirs would overwrite it unseen.
+        _claim(ProgressUpdate, update, -1 if expected_version is None else expected_version)
         before = item_fields(update)
         update.status, update.narrative, update.spent = status, narrative.strip(), spent
         update.author = actor if getattr(actor, "pk", None) else update.author

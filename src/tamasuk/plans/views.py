@@ -397,16 +397,17 @@ def record_progress(request, city, pk, activity_pk):
     if not p.is_in_force:
         messages.error(request, _("Progress is recorded once the plan is adopted."))
         return redirect("plans:activity", city.slug, p.pk, a.pk)
-    period = request.POST.get("period") or request.GET.get("period") or ""
+    # A correction is opened for one quarter; a new update names its quarter when saved.
+    period = request.POST.get("opened_period") if request.method == "POST" else request.GET.get("period")
     existing = a.progress.filter(period=period).first() if period else None
-    initial = {"period": period, "status": ProgressStatus.ON_TRACK}
+    initial = {"status": ProgressStatus.ON_TRACK}
     if existing:
         initial = {"period": existing.period, "status": existing.status, "narrative": existing.narrative,
-                   "spent": existing.spent, "version": existing.version}
+                   "spent": existing.spent, "version": existing.version, "opened_period": existing.period}
     max_mb = round(settings.EVIDENCE_MAX_BYTES / 1048576, 1)
     form = ProgressForm(request.POST if request.method == "POST" else None,
                         request.FILES if request.method == "POST" else None,
-                        initial=initial, currency=p.currency, max_mb=max_mb)
+                        initial=initial, currency=p.currency, max_mb=max_mb, max_bytes=settings.EVIDENCE_MAX_BYTES)
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -415,9 +416,10 @@ def record_progress(request, city, pk, activity_pk):
         try:
             services.record_progress(actor=request.user, activity=a, period=data["period"], status=data["status"],
                                      narrative=data["narrative"], spent=data["spent"], evidence=uploads,
-                                     expected_version=data["version"] if existing else None)
+                                     expected_version=data["version"])
         except services.StaleEdit as stale:
             conflict = _conflict(form, stale)
+            form.data["opened_period"] = data["period"]  # saving again corrects the quarter now known to exist
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
