@@ -120,7 +120,8 @@ def test_a_coordinator_writes_a_plan_through_the_pages(client_for, city, framewo
     assert indicator.activity == activity
     page = c.get(_url("plans:plan", city.slug, plan.pk)).content.decode()
     assert "Weapons amnesty" in page and "250,000" in page and "N2" in page
-    assert c.post(_url("plans:adopt", city.slug, plan.pk), {"version": plan.version}).status_code == 302
+    token = c.get(_url("plans:plan", city.slug, plan.pk)).context["structure_token"]
+    assert c.post(_url("plans:adopt", city.slug, plan.pk), {"version": plan.version, "structure": token}).status_code == 302
     plan.refresh_from_db()
     assert plan.status == "adopted" and plan.versions.get().number == 1
 
@@ -183,7 +184,9 @@ def test_outside_the_city_team_small_counts_of_people_are_hidden(client_for, cit
     services.adopt_plan(actor=users["coordinator"], plan=plan)
     c = client_for("coordinator")
     url = _url("plans:actuals", city.slug, plan.pk, draft["indicator"].pk)
-    assert c.post(url, {"year": 2024, "total": "3", "sex_f": "2", "sex_m": "1"}).status_code == 302
+    seen = c.get(url + "?year=2024").context["form"].initial["seen"]
+    assert c.post(url, {"year": 2024, "seen": seen, "total": "3", "cell_0_sex": "f", "cell_0_value": "2",
+                        "cell_1_sex": "m", "cell_1_value": "1"}).status_code == 302
     assert draft["indicator"].actuals.count() == 3
     plan.visibility = "national"
     plan.save()
@@ -400,3 +403,75 @@ def test_two_people_reporting_the_same_new_quarter_the_second_is_told(client_for
                           "opened_period": "2024-Q1"})
     assert r.status_code == 200 and "This form corrects 2024-Q1" in r.content.decode()
     assert not mine.progress.filter(period="2024-Q2").exists()
+
+
+def test_indicator_values_keep_their_cells_and_are_not_overwritten_unseen(client_for, city, draft, users):
+    plan, indicator = draft["plan"], draft["indicator"]
+    services.adopt_plan(actor=users["coordinator"], plan=plan)
+    services.record_actuals(actor=users["coordinator"], indicator=indicator, year=2024, values=[
+        services.ActualInput(Decimal(40)), services.ActualInput(Decimal(25), sex="f"),
+        services.ActualInput(Decimal(15), sex="m"), services.ActualInput(Decimal(9), sex="f", age_band="15-24")])
+    url = _url("plans:actuals", city.slug, plan.pk, indicator.pk) + "?year=2024"
+    member, coordinator = client_for("member"), client_for("coordinator")
+    opened = member.get(url).context["form"]
+    assert opened.initial["total"] == 40
+    cells = {tuple(opened.initial.get(f"cell_{n}_{d}", "") for d in ("sex", "age_band")):
+             opened.initial.get(f"cell_{n}_value") for n in opened.rows if opened.initial.get(f"cell_{n}_value")}
+    assert cells == {("f", ""): 25, ("m", ""): 15, ("f", "15-24"): 9}
+    # The member corrects the total only: everything else the form holds is posted back as it was.
+    data = {k: ("" if v is None else v) for k, v in opened.initial.items()}
+    data["total"] = "41"
+    # Meanwhile the coordinator records the year anew.
+    coordinator_form = coordinator.get(url).context["form"]
+    assert coordinator.post(url, {"year": 2024, "seen": coordinator_form.initial["seen"], "total": "50"}).status_code == 302
+    r = member.post(url, data)
+    assert r.status_code == 200 and "Someone else recorded values for this year" in r.content.decode()
+    assert [(a.sex, a.value) for a in indicator.actuals.filter(year=2024)] == [("", 50)]
+    # Saving again, knowingly, replaces theirs with the member's whole year, cells included.
+    again = {k: v for k, v in r.context["form"].data.items() if k != "csrfmiddlewaretoken"}
+    assert member.post(url, again).status_code == 302
+    assert indicator.actuals.filter(year=2024).count() == 4
+    assert indicator.actuals.get(year=2024, sex="", age_band="").value == 41
+    # Nonsense in the address never breaks the page.
+    assert member.get(_url("plans:actuals", city.slug, plan.pk, indicator.pk) + "?year=²").status_code == 200
+
+
+def test_deciding_pages_freeze_only_what_the_person_saw(client_for, city, draft, users):
+    """Adopting, or finishing a review, refuses when the plan or review changed after the page was opened; an
+    editing form without its version is refused, never saved blind."""
+    c, plan = client_for("coordinator"), draft["plan"]
+    plan_url = _url("plans:plan", city.slug, plan.pk)
+    seen = c.get(plan_url).context["structure_token"]
+    services.add_pillar(actor=users["admin"], plan=plan, code="2", title="Added by someone else meanwhile")
+    r = c.post(_url("plans:adopt", city.slug, plan.pk), {"version": plan.version, "structure": seen}, follow=True)
+    assert "The plan changed since you opened this page" in r.content.decode()
+    plan.refresh_from_db()
+    assert plan.status == "draft"
+    # An edit form posted without its version is refused.
+    pillar = draft["pillar"]
+    r = c.post(_url("plans:edit_item", city.slug, plan.pk, "pillar", pillar.pk), {"code": "1", "title": "Blind"})
+    assert r.status_code == 200 and "This form is out of date" in r.content.decode()
+    pillar.refresh_from_db()
+    assert pillar.title == "Youth"
+    # Nonsense in the address never breaks a page.
+    assert c.get(_url("plans:new_item", city.slug, plan.pk, "objective") + "?pillar=abc").status_code == 200
+    assert c.get(_url("plans:new_item", city.slug, plan.pk, "activity") + "?objective=1x").status_code == 200
+    # A review is adopted only as it was read.
+    r = c.post(_url("plans:adopt", city.slug, plan.pk), {"version": plan.version,
+                                                         "structure": c.get(plan_url).context["structure_token"]},
+               follow=True)
+    assert "version 1 is in force" in r.content.decode(), [str(m) for m in r.context["messages"]]
+    plan.refresh_from_db()
+    review = services.open_review(actor=users["coordinator"], plan=plan, title="R", period="2024")
+    services.add_pillar(actor=users["coordinator"], plan=plan, code="3", title="Third")
+    page = c.get(_url("plans:review", city.slug, review.pk))
+    token, version = page.context["structure_token"], review.version
+    services.update_review(actor=users["admin"], review=review, decisions="Add a third pillar.")
+    r = c.post(_url("plans:adopt_review", city.slug, review.pk), {"version": version, "structure": token},
+               follow=True)
+    assert "Someone changed the review meanwhile" in r.content.decode()
+    review.refresh_from_db()
+    assert review.status == "open"
+    r = c.post(_url("plans:adopt_review", city.slug, review.pk), {"version": review.version, "structure": token})
+    review.refresh_from_db()
+    assert review.status == "adopted"

@@ -83,6 +83,15 @@ def _save(client, city, review, page=None, **texts):
     return client.post(reverse("plans:review", args=[city.slug, review.pk]), data)
 
 
+def _decide(c, city, review, name, **kwargs):
+    """Press "adopt" or "close" as the review page offers it: with the review's version and the plan's
+    structure as the page showed them."""
+    page = c.get(reverse("plans:review", args=[city.slug, review.pk]))
+    review.refresh_from_db()
+    return c.post(reverse(name, args=[city.slug, review.pk]),
+                  {"version": review.version, "structure": page.context["structure_token"]}, **kwargs)
+
+
 def test_a_review_opened_on_the_page_adopts_version_two_and_the_diff_says_what_changed_and_why(
         adopted, city, users, client_for):
     c, plan, coordinator = client_for("coordinator"), adopted["plan"], users["coordinator"]
@@ -117,7 +126,7 @@ def test_a_review_opened_on_the_page_adopts_version_two_and_the_diff_says_what_c
     review.refresh_from_db()
     assert review.decisions == decisions
 
-    adopted_response = c.post(reverse("plans:adopt_review", args=[city.slug, review.pk]))
+    adopted_response = _decide(c, city, review, "plans:adopt_review")
     assert adopted_response.status_code == 302
     assert adopted_response["Location"] == reverse("plans:diff", args=[city.slug, plan.pk]) + "?from=1&to=2"
     plan.refresh_from_db()
@@ -195,7 +204,7 @@ def test_closing_a_review_that_changed_the_plan_is_refused_with_a_clear_message(
     services.update_item(actor=users["coordinator"], item=mentoring, expected_version=mentoring.version,
                          budget=Decimal("90000"))
 
-    response = c.post(reverse("plans:close_review", args=[city.slug, review.pk]), follow=True)
+    response = _decide(c, city, review, "plans:close_review", follow=True)
     assert response.redirect_chain[-1][0] == reverse("plans:review", args=[city.slug, review.pk])
     assert "The plan was changed during this review: adopt the changes as a new version, or undo them" \
         in _text(response)
@@ -204,7 +213,7 @@ def test_closing_a_review_that_changed_the_plan_is_refused_with_a_clear_message(
 
     services.update_item(actor=users["coordinator"], item=mentoring, expected_version=mentoring.version,
                          budget=Decimal("100000"))
-    closed = c.post(reverse("plans:close_review", args=[city.slug, review.pk]), follow=True)
+    closed = _decide(c, city, review, "plans:close_review", follow=True)
     assert "closed without changes" in _text(closed)
     review.refresh_from_db()
     plan.refresh_from_db()

@@ -213,52 +213,85 @@ class ProgressForm(VersionedForm):
 
 
 class ActualsForm(forms.Form):
-    """One year of an indicator: the total and, per disaggregation, one field per cell."""
+    """One year of an indicator: the total and one row per disaggregated cell (sex, age band, group, or a
+    crossing of them, as the indicator is disaggregated). Opening a year fills in every cell recorded for it,
+    so saving (which replaces the year) keeps what the writer did not change."""
 
-    SEXES = [("f", _("Female")), ("m", _("Male"))]
-    AGE_BANDS = ["0-14", "15-24", "25-34", "35+"]
+    SEXES = [("", "—"), ("f", _("Female")), ("m", _("Male"))]
+    BLANK_ROWS = 4
 
     year = forms.IntegerField(label=_("Year"))
     total = forms.DecimalField(label=_("Total"), max_digits=16, decimal_places=4)
     note = forms.CharField(label=_("Source or note"), max_length=300, required=False)
+    # What the writer saw recorded for the year (services.actuals_token): a change meanwhile is not overwritten.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, indicator, **kwargs):
+    def __init__(self, *args, indicator, cells=(), **kwargs):
         super().__init__(*args, **kwargs)
         plan = indicator.plan
+        self.indicator = indicator
+        # The year is chosen by the page's year links (each opens that year's recorded cells), not in the form.
         self.fields["year"] = forms.TypedChoiceField(
-            label=_("Year"), coerce=int, choices=[(y, y) for y in range(plan.start_year, plan.end_year + 1)])
-        self.cells = []
-        if "sex" in indicator.disaggregation:
-            for code, label in self.SEXES:
-                self._cell(f"sex_{code}", label, sex=code)
-        if "age_band" in indicator.disaggregation:
-            for band in self.AGE_BANDS:
-                self._cell(f"age_{band}", _("Age %(band)s") % {"band": band}, age_band=band)
-        if "group" in indicator.disaggregation:
-            for n in range(1, 4):
-                self.fields[f"group_name_{n}"] = forms.CharField(label=_("Group %(n)s") % {"n": n}, max_length=60,
-                                                                 required=False)
-                self.fields[f"group_value_{n}"] = forms.DecimalField(label=_("Value"), required=False,
-                                                                     max_digits=16, decimal_places=4)
+            label=_("Year"), coerce=int, choices=[(y, y) for y in range(plan.start_year, plan.end_year + 1)],
+            widget=forms.HiddenInput)
+        self.dimensions = [d for d in ("sex", "age_band", "group") if d in indicator.disaggregation]
+        self.rows = []
+        count = len(cells) + self.BLANK_ROWS if self.dimensions else 0
+        if self.is_bound and self.dimensions:
+            count = max(count, len({k.split("_")[1] for k in self.data if k.startswith("cell_")}))
+        for n in range(count):
+            row = {}
+            if "sex" in self.dimensions:
+                row["sex"] = self.fields[f"cell_{n}_sex"] = forms.ChoiceField(
+                    label=_("Sex"), choices=self.SEXES, required=False)
+            if "age_band" in self.dimensions:
+                row["age_band"] = self.fields[f"cell_{n}_age_band"] = forms.RegexField(
+                    label=_("Age band"), regex=r"^\d{1,3}(-\d{1,3}|\+)$", max_length=10, required=False,
+                    error_messages={"invalid": _("Write an age band as 15-24 or 60+.")})
+            if "group" in self.dimensions:
+                row["group"] = self.fields[f"cell_{n}_group"] = forms.CharField(
+                    label=_("Group"), max_length=60, required=False)
+            self.fields[f"cell_{n}_value"] = forms.DecimalField(label=_("Value"), required=False, max_digits=16,
+                                                                decimal_places=4)
+            self.rows.append(n)
+            if n < len(cells):
+                cell = cells[n]
+                for dimension in self.dimensions:
+                    self.initial[f"cell_{n}_{dimension}"] = getattr(cell, dimension)
+                self.initial[f"cell_{n}_value"] = cell.value
         if indicator.counts_people:
             self.fields["total"].min_value = 0
 
-    def _cell(self, name, label, **dims):
-        self.fields[name] = forms.DecimalField(label=label, required=False, max_digits=16, decimal_places=4)
-        self.cells.append((name, dims))
+    @property
+    def main_fields(self):
+        return [self[name] for name in ("year", "seen", "total", "note")]
+
+    @property
+    def row_fields(self):
+        return [[self[f"cell_{n}_{d}"] for d in [*self.dimensions, "value"]] for n in self.rows]
+
+    def clean(self):
+        data = super().clean()
+        for n in self.rows:
+            dims = [data.get(f"cell_{n}_{d}") for d in self.dimensions]
+            value = data.get(f"cell_{n}_value")
+            if value is not None and not any(dims):
+                self.add_error(f"cell_{n}_value", _("Row %(n)s: say which cell this value is for, or leave it "
+                                                    "empty.") % {"n": n + 1})
+            if value is None and any(dims):
+                self.add_error(f"cell_{n}_value", _("Row %(n)s: give the value, or clear the row.") % {"n": n + 1})
+        return data
 
     def values(self):
         from .services import ActualInput
 
         data = self.cleaned_data
         out = [ActualInput(value=data["total"])]
-        for name, dims in self.cells:
-            if data.get(name) is not None:
-                out.append(ActualInput(value=data[name], **dims))
-        for n in range(1, 4):
-            group, value = (data.get(f"group_name_{n}") or "").strip(), data.get(f"group_value_{n}")
-            if group and value is not None:
-                out.append(ActualInput(value=value, group=group))
+        for n in self.rows:
+            value = data.get(f"cell_{n}_value")
+            if value is not None:
+                out.append(ActualInput(value=value, **{d: (data.get(f"cell_{n}_{d}") or "").strip()
+                                                        for d in self.dimensions}))
         return out
 
 

@@ -264,6 +264,7 @@ def _review_page(request, city, review, *, form=None, conflict=None, status=200)
         "live": live, "in_force": in_force, "resulting": resulting,
         "current_diff": _diff_url(city, plan, in_force.number if in_force else 1, CURRENT),
         "resulting_diff": _diff_url(city, plan, resulting.number - 1, resulting.number) if resulting else "",
+        "structure_token": services.structure_token(plan) if may_edit else "",
         # The report shows unsuppressed numbers: the city team's.
         "may_download_report": can(request.user, Action.VIEW_SMALL_CELLS, city),
     }, status=status)
@@ -318,13 +319,24 @@ def review(request, city, pk):
     return redirect("plans:review", city.slug, r.pk)
 
 
+def _seen(request) -> dict:
+    """The review's version and the plan's structure as the deciding page showed them (never trusted blank:
+    a form without them is treated as one that saw nothing)."""
+    version = request.POST.get("version", "")
+    return {"expected_version": int(version) if version.isdecimal() else -1,
+            "expected_structure": request.POST.get("structure", "")}
+
+
 @require_POST
 @login_required
 @city_page(Action.EDIT_PLAN)
 def adopt_review(request, city, pk):
     r = _review(request.user, city, pk)
     try:
-        version = services.adopt_review(actor=request.user, review=r)
+        version = services.adopt_review(actor=request.user, review=r, **_seen(request))
+    except services.StaleEdit:
+        messages.error(request, _("Someone changed the review meanwhile: read it again, then decide."))
+        return redirect("plans:review", city.slug, r.pk)
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
         return redirect("plans:review", city.slug, r.pk)
@@ -339,7 +351,9 @@ def adopt_review(request, city, pk):
 def close_review(request, city, pk):
     r = _review(request.user, city, pk)
     try:
-        services.close_review(actor=request.user, review=r)
+        services.close_review(actor=request.user, review=r, **_seen(request))
+    except services.StaleEdit:
+        messages.error(request, _("Someone changed the review meanwhile: read it again, then decide."))
     except ValidationError as exc:
         messages.error(request, _messages_of(exc))
     else:

@@ -8,6 +8,7 @@ of the transaction bumps it only if it still matches, so of two people saving th
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -436,12 +437,29 @@ class ActualInput:
     group: str = ""
 
 
+def actuals_token(indicator: PlanIndicator, year: int) -> str:
+    """What is recorded for the indicator's year, as a short fingerprint ("" when nothing is)."""
+    cells = sorted([a.sex, a.age_band, a.group, format(a.value.normalize(), "f")]
+                   for a in Actual.objects.filter(indicator=indicator, year=year))
+    return hashlib.sha256(repr(cells).encode()).hexdigest()[:16] if cells else ""
+
+
 @transaction.atomic
-def record_actuals(*, actor, indicator: PlanIndicator, year: int, values: list[ActualInput], note: str = "") -> None:
+def record_actuals(*, actor, indicator: PlanIndicator, year: int, values: list[ActualInput], note: str = "",
+                   expected_token: str | None = None) -> None:
     """The indicator's values for a year: the total (blank cells) and any disaggregated cells. Replaces what was
-    recorded for that year, as one change."""
+    recorded for that year, as one change. With `expected_token` (what the writer saw, from actuals_token), a
+    year someone changed meanwhile is refused with StaleEdit instead of replaced."""
     plan = indicator.plan
     _in_force(plan)
+    # The indicator's row is locked first, so two writers of the same year queue and the second sees the first.
+    PlanIndicator.objects.select_for_update().filter(pk=indicator.pk).exists()
+    if expected_token is not None and expected_token != actuals_token(indicator, year):
+        last = (AuditEvent.objects.filter(object_type="plans.planindicator", object_id=str(indicator.pk),
+                                          action="plan.actuals.record").order_by("-seq").first())
+        current = {"year": year, "values": [[a.sex, a.age_band, a.group, str(a.value)]
+                                            for a in indicator.actuals.filter(year=year)]}
+        raise StaleEdit(indicator, current, by=last.actor_label if last else "", at=last.created_at if last else None)
     if not plan.start_year <= year <= plan.end_year:
         raise ValidationError({"year": _("%(year)s is outside the plan's years %(start)s–%(end)s.")
                                % {"year": year, "start": plan.start_year, "end": plan.end_year}})
@@ -591,9 +609,11 @@ def _new_version(*, actor, plan: Plan, reason: str, review: Review | None = None
 
 
 @transaction.atomic
-def adopt_plan(*, actor, plan: Plan, reason: str = "", expected_version: int | None = None) -> PlanVersion:
+def adopt_plan(*, actor, plan: Plan, reason: str = "", expected_version: int | None = None,
+               expected_structure: str | None = None) -> PlanVersion:
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("Only a draft is adopted this way; a plan in force changes through a review."))
+    _check_structure(plan, expected_structure)
     if not plan.activities.exists():
         raise ValidationError(_("A plan needs at least one activity before it is adopted."))
     _claim(Plan, plan, expected_version)
@@ -645,21 +665,38 @@ def update_review(*, actor, review: Review, expected_version: int | None = None,
     return review
 
 
-def _finish_review(*, actor, review: Review, status: str):
+def structure_token(plan: Plan) -> str:
+    """A fingerprint of the plan's structure as it stands: a page that adopts or closes carries the one it
+    showed, so what is frozen is what the person saw."""
+    structure = plan_snapshot(plan)["structure"]
+    return hashlib.sha256(json.dumps(structure, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _check_structure(plan: Plan, expected_structure: str | None) -> None:
+    if expected_structure is not None and expected_structure != structure_token(plan):
+        raise ValidationError(_("The plan changed since you opened this page: look at the changes again, "
+                                "then decide."))
+
+
+def _finish_review(*, actor, review: Review, status: str, expected_version: int | None = None):
     if review.status != ReviewStatus.OPEN:
         raise NotEditable(_("This review is already finished."))
+    _claim(Review, review, expected_version)
     review.status, review.closed_at = status, timezone.now()
-    review.version += 1
-    review.save(update_fields=["status", "closed_at", "version"])
+    review.save(update_fields=["status", "closed_at"])
 
 
 @transaction.atomic
-def adopt_review(*, actor, review: Review) -> PlanVersion:
+def adopt_review(*, actor, review: Review, expected_version: int | None = None,
+                 expected_structure: str | None = None) -> PlanVersion:
     """Adopt what the review changed in the plan: a new version, with the review's decisions as the reason."""
     plan = Plan.objects.select_for_update().get(pk=review.plan_id)
+    if review.status != ReviewStatus.OPEN:
+        raise NotEditable(_("This review is already finished."))
     if not review.decisions.strip():
         raise ValidationError({"decisions": _("Write the review's decisions first: they explain the new version.")})
-    _finish_review(actor=actor, review=review, status=ReviewStatus.ADOPTED)
+    _check_structure(plan, expected_structure)
+    _finish_review(actor=actor, review=review, status=ReviewStatus.ADOPTED, expected_version=expected_version)
     version = _new_version(actor=actor, plan=plan, reason=review.decisions, review=review)
     Plan.objects.filter(pk=plan.pk).update(status=PlanStatus.REVISED, adopted_version=version.number,
                                            version=models.F("version") + 1)
@@ -674,14 +711,18 @@ def adopt_review(*, actor, review: Review) -> PlanVersion:
 
 
 @transaction.atomic
-def close_review(*, actor, review: Review) -> Review:
+def close_review(*, actor, review: Review, expected_version: int | None = None,
+                 expected_structure: str | None = None) -> Review:
     """Finish a review that changes nothing. The structure must be back as adopted (undo edits first)."""
     plan = Plan.objects.select_for_update().get(pk=review.plan_id)
+    if review.status != ReviewStatus.OPEN:
+        raise NotEditable(_("This review is already finished."))
+    _check_structure(plan, expected_structure)
     last = plan.versions.order_by("-number").first()
     if last is not None and not same_design(last.snapshot["structure"], plan_snapshot(plan)["structure"]):
         raise ValidationError(_("The plan was changed during this review: adopt the changes as a new version, "
                                 "or undo them before closing the review without changes."))
-    _finish_review(actor=actor, review=review, status=ReviewStatus.CLOSED)
+    _finish_review(actor=actor, review=review, status=ReviewStatus.CLOSED, expected_version=expected_version)
     status = PlanStatus.REVISED if plan.adopted_version > 1 else PlanStatus.ADOPTED
     Plan.objects.filter(pk=plan.pk).update(status=status, version=models.F("version") + 1)
     record(actor=actor, action="plan.review.close", obj=review, city=plan.city,

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -121,6 +121,7 @@ def plan(request, city, pk):
         "rows": _matrix(request.user, p), "indicators": indicators, "years": years,
         "may_edit": may_edit, "may_manage": can(request.user, Action.EDIT_PLAN, p),
         "may_export": can(request.user, Action.EXPORT, p), "may_audit": can(request.user, Action.VIEW_AUDIT, p),
+        "structure_token": services.structure_token(p) if p.status == "draft" else "",
         "is_city_team": can(request.user, Action.VIEW_SMALL_CELLS, p),
         "versions": p.versions.order_by("-number"),
     })
@@ -133,8 +134,8 @@ def edit_plan(request, city, pk):
     initial = {"title": p.title, "start_year": p.start_year, "end_year": p.end_year, "framework": p.framework,
                "currency": p.currency, "visibility": p.visibility, "iati_organisation": p.iati_organisation,
                "version": p.version}
-    form = PlanForm(request.POST if request.method == "POST" else None, initial=initial,
-                    frameworks=queries.frameworks(request.user, city.country))
+    form = _versioned(PlanForm(request.POST if request.method == "POST" else None, initial=initial,
+                               frameworks=queries.frameworks(request.user, city.country)))
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
@@ -159,14 +160,22 @@ def adopt(request, city, pk):
     p = queries.plan(request.user, city, pk)
     try:
         version = services.adopt_plan(actor=request.user, plan=p, reason=request.POST.get("reason", ""),
-                                      expected_version=int(request.POST.get("version") or p.version))
+                                      expected_version=_int(request.POST.get("version")) or -1,
+                                      expected_structure=request.POST.get("structure", ""))
     except services.StaleEdit:
         messages.error(request, _("Someone changed the plan meanwhile: check it, then adopt again."))
-    except (ValidationError, ValueError) as exc:
-        messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Plan adopted: version %(n)s is in force.") % {"n": version.number})
     return redirect("plans:plan", city.slug, p.pk)
+
+
+def _versioned(form):
+    """An editing form must say which version it was opened on: without it a save could overwrite unseen."""
+    form.fields["version"].required = True
+    form.fields["version"].error_messages["required"] = _("This form is out of date: open it again.")
+    return form
 
 
 def _item_form(kind, plan, user, data=None, initial=None, running_only=False, files=None):
@@ -261,10 +270,10 @@ def new_item(request, city, pk, kind):
         messages.error(request, _("The plan's structure changes only while it is a draft or under review."))
         return redirect("plans:plan", city.slug, p.pk)
     initial = {}
-    if request.GET.get("pillar") and kind == "objective":
-        initial["pillar"] = p.pillars.filter(pk=request.GET["pillar"]).first()
-    if request.GET.get("objective") and kind == "activity":
-        initial["objective"] = p.objectives.filter(pk=request.GET["objective"]).first()
+    if kind == "objective" and (pk_ := _int(request.GET.get("pillar"))):
+        initial["pillar"] = p.pillars.filter(pk=pk_).first()
+    if kind == "activity" and (pk_ := _int(request.GET.get("objective"))):
+        initial["objective"] = p.objectives.filter(pk=pk_).first()
     if kind == "activity":
         initial.update({"start": f"{p.start_year}-01-01", "end": f"{p.end_year}-12-31"})
     form = _item_form(kind, p, request.user, request.POST if request.method == "POST" else None, initial=initial)
@@ -315,8 +324,8 @@ def edit_item(request, city, pk, kind, item_pk):
     if not p.is_editable and not (running_only and p.is_in_force):
         messages.error(request, _("The plan's structure changes only while it is a draft or under review."))
         return redirect("plans:plan", city.slug, p.pk)
-    form = _item_form(kind, p, request.user, request.POST if request.method == "POST" else None,
-                      initial=_item_initial(kind, item), running_only=running_only)
+    form = _versioned(_item_form(kind, p, request.user, request.POST if request.method == "POST" else None,
+                                 initial=_item_initial(kind, item), running_only=running_only))
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = _service_data(kind, form)
@@ -349,15 +358,22 @@ def remove_item(request, city, pk, kind, item_pk):
     if item is None:
         raise Http404
     try:
-        services.remove_item(actor=request.user, item=item,
-                             expected_version=int(request.POST.get("version") or item.version))
+        services.remove_item(actor=request.user, item=item, expected_version=_int(request.POST.get("version")) or -1)
     except services.StaleEdit:
         messages.error(request, _("Someone changed it meanwhile: look again before removing it."))
-    except (ValidationError, ValueError) as exc:
-        messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else str(exc))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("Removed."))
     return redirect("plans:plan", city.slug, p.pk)
+
+
+def _int(value) -> int | None:
+    """A whole number from a query or form parameter, or None (never a crash on "abc" or "²")."""
+    try:
+        return int(value) if value is not None and str(value).isdecimal() else None
+    except ValueError:
+        return None
 
 
 def _may_record_actuals(user, indicator) -> bool:
@@ -454,23 +470,32 @@ def actuals(request, city, pk, indicator_pk):
     if not p.is_in_force:
         messages.error(request, _("Indicator values are recorded once the plan is adopted."))
         return redirect("plans:plan", city.slug, p.pk)
-    year = request.POST.get("year") or request.GET.get("year")
-    initial = {}
-    if year and year.isdigit():
-        cells = {(x.sex, x.age_band, x.group): x for x in indicator.actuals.filter(year=int(year))}
-        initial = {"year": int(year)}
-        if ("", "", "") in cells:
-            initial.update(total=cells[("", "", "")].value, note=cells[("", "", "")].note)
-    form = ActualsForm(request.POST if request.method == "POST" else None, initial=initial, indicator=indicator)
+    year = _int(request.POST.get("year") if request.method == "POST" else request.GET.get("year"))
+    if year is None or not p.start_year <= year <= p.end_year:
+        year = min(max(timezone.localdate().year, p.start_year), p.end_year)
+    recorded = list(indicator.actuals.filter(year=year).order_by("sex", "age_band", "group"))
+    total = next((a for a in recorded if a.is_total), None)
+    initial = {"year": year, "seen": services.actuals_token(indicator, year),
+               "total": total.value if total else None, "note": total.note if total else ""}
+    form = ActualsForm(request.POST if request.method == "POST" else None, initial=initial, indicator=indicator,
+                       cells=[a for a in recorded if not a.is_total])
+    conflict = None
     if request.method == "POST" and form.is_valid():
         try:
             services.record_actuals(actor=request.user, indicator=indicator, year=form.cleaned_data["year"],
-                                    values=form.values(), note=form.cleaned_data["note"])
+                                    values=form.values(), note=form.cleaned_data["note"],
+                                    expected_token=form.cleaned_data["seen"])
+        except services.StaleEdit as stale:
+            conflict = {"by": stale.by, "at": stale.at, "rows": []}
+            data = form.data.copy()
+            data["seen"] = services.actuals_token(indicator, form.cleaned_data["year"])
+            form.data = data
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Values for %(year)s recorded.") % {"year": form.cleaned_data["year"]})
             return redirect(f"{_plan_url(city, p)}#indicators")
     return render(request, "plans/actuals_form.html", {
-        **city_nav(request, city), "plan": p, "indicator": indicator, "form": form,
+        **city_nav(request, city), "plan": p, "indicator": indicator, "form": form, "conflict": conflict,
+        "years": range(p.start_year, p.end_year + 1), "year": year,
         "recorded": indicator.actuals.order_by("-year", "sex", "age_band", "group")})
