@@ -224,7 +224,8 @@ def test_the_focal_point_records_quarterly_progress_with_evidence(server, page_i
 
     # The indicator of the activity it leads: the focal point records this year's value.
     page.get_by_role("link", name="record values").click()
-    page.select_option("#id_year", str(TODAY.year))
+    page.get_by_role("navigation", name="Year").get_by_text(str(TODAY.year), exact=True).click()
+    expect(page.get_by_role("heading", name=f"Values for {TODAY.year}")).to_be_visible()
     page.fill("#id_total", "31")
     page.get_by_role("button", name="Save the values").click()
     indicator = page.locator("table.plan-indicators tbody tr", has_text=INDICATOR)
