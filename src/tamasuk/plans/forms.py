@@ -15,6 +15,11 @@ def _date():
     return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
 
+def plain(value):
+    """A stored decimal as a person would type it: 83, not 83.0000."""
+    return None if value is None else format(value.normalize(), "f")
+
+
 class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -258,7 +263,7 @@ class ActualsForm(forms.Form):
                 cell = cells[n]
                 for dimension in self.dimensions:
                     self.initial[f"cell_{n}_{dimension}"] = getattr(cell, dimension)
-                self.initial[f"cell_{n}_value"] = cell.value
+                self.initial[f"cell_{n}_value"] = plain(cell.value)
         if indicator.counts_people:
             self.fields["total"].min_value = 0
 

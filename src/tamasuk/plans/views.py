@@ -24,7 +24,16 @@ from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
 from . import queries, services
-from .forms import ActivityForm, ActualsForm, IndicatorForm, ObjectiveForm, PillarForm, PlanForm, ProgressForm
+from .forms import (
+    ActivityForm,
+    ActualsForm,
+    IndicatorForm,
+    ObjectiveForm,
+    PillarForm,
+    PlanForm,
+    ProgressForm,
+    plain,
+)
 from .models import Activity, Objective, Pillar, PlanIndicator, ProgressStatus
 
 KINDS = {"pillar": Pillar, "objective": Objective, "activity": Activity, "indicator": PlanIndicator}
@@ -206,9 +215,9 @@ def _item_initial(kind, item) -> dict:
                 f"objective:{item.objective_id}" if item.objective_id else "")
     data = {"code": item.code, "name": item.name, "unit": item.unit, "kind": item.kind, "attached_to": attached,
             "mapping_indicator": item.mapping_indicator, "counts_people": item.counts_people,
-            "higher_is_better": item.higher_is_better, "baseline_value": item.baseline_value,
+            "higher_is_better": item.higher_is_better, "baseline_value": plain(item.baseline_value),
             "baseline_date": item.baseline_date, "disaggregation": item.disaggregation, "version": item.version}
-    data.update({f"target_{t.year}": t.value for t in item.targets.all()})
+    data.update({f"target_{t.year}": plain(t.value) for t in item.targets.all()})
     return data
 
 
@@ -476,7 +485,7 @@ def actuals(request, city, pk, indicator_pk):
     recorded = list(indicator.actuals.filter(year=year).order_by("sex", "age_band", "group"))
     total = next((a for a in recorded if a.is_total), None)
     initial = {"year": year, "seen": services.actuals_token(indicator, year),
-               "total": total.value if total else None, "note": total.note if total else ""}
+               "total": plain(total.value) if total else None, "note": total.note if total else ""}
     form = ActualsForm(request.POST if request.method == "POST" else None, initial=initial, indicator=indicator,
                        cells=[a for a in recorded if not a.is_total])
     conflict = None
