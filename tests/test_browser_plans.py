@@ -506,3 +506,21 @@ def test_the_plan_pages_in_arabic(server, page_in, view):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], width
     shot(page, f"{view}-ar")
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "ar"])
+def test_every_plan_page_fits_a_phone(server, page_in, locale):
+    """On a 360 px phone no plan page scrolls sideways: wide tables scroll inside their own box."""
+    page = _as(page_in, server, "coordinator", locale)
+    page.set_viewport_size({"width": 360, "height": 740})
+    plan_url = _open_plan(page, server, DEMO_PLAN if locale != "ar" else "خطة عمل مقاطعة مومباسا")
+    page.locator("tr.activity-row th a").first.click()
+    activity_url = page.url
+    review = page.goto(plan_url + "reviews/") and page.locator("table a[href*='/reviews/']").first.get_attribute("href")
+    for url in [plan_url, plan_url + "dashboard/", plan_url + "versions/", plan_url + "diff/?from=1&to=2",
+                plan_url + "reviews/", server["url"] + review, activity_url, activity_url + "progress/",
+                plan_url + "edit/"]:
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{url} is {width} px wide on a 360 px phone"
+    shot(page, f"plan-details-phone-{locale}")
