@@ -128,6 +128,11 @@ def may_edit_framework(user, country: str) -> bool:
     return any(m.city.country == country and m.role in {Role.NATIONAL, Role.ADMIN} for m in _memberships(user))
 
 
+def may_read_framework(user, country: str) -> bool:
+    """Anyone working in a city of the country reads its National Action Plan (they align their plans to it)."""
+    return may_edit_framework(user, country) or any(c.country == country for c in cities_for(user))
+
+
 def cities_for(user) -> list[City]:
     """Cities whose pages the user may open: their own first, then the ones shared with them."""
     own = {m.city_id: m.city for m in _memberships(user) if m.role != Role.NATIONAL}

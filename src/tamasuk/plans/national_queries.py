@@ -20,7 +20,7 @@ from django.http import Http404
 
 from tamasuk.analysis.disclosure import DisclosureError, suppress
 from tamasuk.analysis.heatmap import count_by_column
-from tamasuk.cities.permissions import cities_for, may_edit_framework
+from tamasuk.cities.permissions import may_read_framework
 
 from . import queries
 from .models import Activity, ActivityStatus, Actual, NationalFramework, NationalPillar, Plan, PlanIndicator
@@ -29,14 +29,10 @@ COUNTRY_RE = re.compile(r"^[A-Z]{3}$")
 NOT_LINKED = None  # the roll-up row of indicators that serve no national pillar
 
 
-def may_read_frameworks(user, country: str) -> bool:
-    return may_edit_framework(user, country) or any(c.country == country for c in cities_for(user))
-
-
 def frameworks(user, country: str):
     if not COUNTRY_RE.match(country):
         raise Http404
-    if not may_read_frameworks(user, country):
+    if not may_read_framework(user, country):
         raise PermissionDenied
     return queries.frameworks(user, country)
 
