@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from tamasuk.analysis.heatmap import heatmap
 from tamasuk.cities.permissions import may_edit_framework, national_countries
+from tamasuk.web.params import whole_number
 
 from . import national_queries, services
 from .national_forms import FrameworkForm, PillarForm, RenamePillarForm
@@ -117,18 +118,11 @@ def _cell(value) -> dict:
     return {"value": value, "hidden": isinstance(value, str)}
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @login_required
 def national(request, country):
     overview = national_queries.national_overview(request.user, country,
-                                                  framework_pk=_int(request.GET.get("framework")),
-                                                  year=_int(request.GET.get("year")))
+                                                  framework_pk=whole_number(request.GET.get("framework")),
+                                                  year=whole_number(request.GET.get("year")))
     language = get_language()
     context = {"country": country, "overview": overview, "plans": [
         {"plan": p, "title": p.display_title(language),

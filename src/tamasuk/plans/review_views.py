@@ -27,6 +27,7 @@ from tamasuk.cities.models import Visibility
 from tamasuk.cities.permissions import Action, can
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
+from tamasuk.web.params import whole_number
 
 from . import queries, services
 from .diff import RUNNING_FIELDS, diff
@@ -322,8 +323,8 @@ def review(request, city, pk):
 def _seen(request) -> dict:
     """The review's version and the plan's structure as the deciding page showed them (never trusted blank:
     a form without them is treated as one that saw nothing)."""
-    version = request.POST.get("version", "")
-    return {"expected_version": int(version) if version.isdecimal() else -1,
+    version = whole_number(request.POST.get("version"))
+    return {"expected_version": -1 if version is None else version,
             "expected_structure": request.POST.get("structure", "")}
 
 
@@ -387,10 +388,7 @@ def versions(request, city, pk):
 def _pick(value: str, numbers: list[int]):
     if value == CURRENT:
         return CURRENT
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
+    number = whole_number(value)
     return number if number in numbers else None
 
 

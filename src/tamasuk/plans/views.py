@@ -22,6 +22,7 @@ from tamasuk.mapping.models import Indicator
 from tamasuk.network import queries as network_queries
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
+from tamasuk.web.params import whole_number
 
 from . import queries, services
 from .forms import (
@@ -169,7 +170,7 @@ def adopt(request, city, pk):
     p = queries.plan(request.user, city, pk)
     try:
         version = services.adopt_plan(actor=request.user, plan=p, reason=request.POST.get("reason", ""),
-                                      expected_version=_int(request.POST.get("version")) or -1,
+                                      expected_version=whole_number(request.POST.get("version")) or -1,
                                       expected_structure=request.POST.get("structure", ""))
     except services.StaleEdit:
         messages.error(request, _("Someone changed the plan meanwhile: check it, then adopt again."))
@@ -279,9 +280,9 @@ def new_item(request, city, pk, kind):
         messages.error(request, _("The plan's structure changes only while it is a draft or under review."))
         return redirect("plans:plan", city.slug, p.pk)
     initial = {}
-    if kind == "objective" and (pk_ := _int(request.GET.get("pillar"))):
+    if kind == "objective" and (pk_ := whole_number(request.GET.get("pillar"))):
         initial["pillar"] = p.pillars.filter(pk=pk_).first()
-    if kind == "activity" and (pk_ := _int(request.GET.get("objective"))):
+    if kind == "activity" and (pk_ := whole_number(request.GET.get("objective"))):
         initial["objective"] = p.objectives.filter(pk=pk_).first()
     if kind == "activity":
         initial.update({"start": f"{p.start_year}-01-01", "end": f"{p.end_year}-12-31"})
@@ -367,7 +368,7 @@ def remove_item(request, city, pk, kind, item_pk):
     if item is None:
         raise Http404
     try:
-        services.remove_item(actor=request.user, item=item, expected_version=_int(request.POST.get("version")) or -1)
+        services.remove_item(actor=request.user, item=item, expected_version=whole_number(request.POST.get("version")) or -1)
     except services.StaleEdit:
         messages.error(request, _("Someone changed it meanwhile: look again before removing it."))
     except ValidationError as exc:
@@ -375,14 +376,6 @@ def remove_item(request, city, pk, kind, item_pk):
     else:
         messages.success(request, _("Removed."))
     return redirect("plans:plan", city.slug, p.pk)
-
-
-def _int(value) -> int | None:
-    """A whole number from a query or form parameter, or None (never a crash on "abc" or "²")."""
-    try:
-        return int(value) if value is not None and str(value).isdecimal() else None
-    except ValueError:
-        return None
 
 
 def _may_record_actuals(user, indicator) -> bool:
@@ -479,7 +472,7 @@ def actuals(request, city, pk, indicator_pk):
     if not p.is_in_force:
         messages.error(request, _("Indicator values are recorded once the plan is adopted."))
         return redirect("plans:plan", city.slug, p.pk)
-    year = _int(request.POST.get("year") if request.method == "POST" else request.GET.get("year"))
+    year = whole_number(request.POST.get("year") if request.method == "POST" else request.GET.get("year"))
     if year is None or not p.start_year <= year <= p.end_year:
         year = min(max(timezone.localdate().year, p.start_year), p.end_year)
     recorded = list(indicator.actuals.filter(year=year).order_by("sex", "age_band", "group"))
