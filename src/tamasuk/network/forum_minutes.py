@@ -8,12 +8,13 @@ network or the disk while rendering: everything the minutes show is already in t
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language, get_language_bidi
+
+from tamasuk.web.bidi import text_dir
 
 from .forums import ActionStatus, Meeting
 
@@ -35,17 +36,6 @@ def _markdown_text(value: str) -> str:
 def _cell(value: str) -> str:
     """Free text inside a Markdown table cell: one line, pipes escaped."""
     return _markdown_text(" ".join(str(value).split())).replace("|", "\\|")
-
-
-def text_dir(value: str) -> str:
-    """"ltr" or "rtl" from the first strong character (as dir="auto" does in browsers; WeasyPrint lacks it)."""
-    for ch in str(value):
-        kind = unicodedata.bidirectional(ch)
-        if kind == "L":
-            return "ltr"
-        if kind in ("R", "AL"):
-            return "rtl"
-    return "ltr" if not get_language_bidi() else "rtl"
 
 
 def context(meeting: Meeting, *, items=None) -> dict:

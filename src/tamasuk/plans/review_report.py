@@ -25,7 +25,7 @@ from tamasuk.analysis.svg import SEQUENTIAL_PALETTES, MapArea, choropleth
 from tamasuk.audit.models import GENESIS_HASH, AuditHead
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.models import City
-from tamasuk.network.forum_minutes import text_dir
+from tamasuk.web.bidi import text_dir
 
 from . import dashboard as monitoring
 from . import queries
