@@ -14,20 +14,11 @@ from django.utils.translation import gettext as _
 
 from tamasuk.analysis.heatmap import heatmap
 from tamasuk.cities.permissions import may_edit_framework, national_countries
+from tamasuk.web.errors import put_on_form
 from tamasuk.web.params import whole_number
 
 from . import national_queries, services
 from .national_forms import FrameworkForm, PillarForm, RenamePillarForm
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
 @login_required
@@ -44,7 +35,7 @@ def frameworks(request, country):
                                                   start_year=data["start_year"], end_year=data["end_year"],
                                                   pillars=data["pillars"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            put_on_form(form, exc)
         else:
             messages.success(request, _("National action plan “%(name)s” saved.") % {"name": framework.name})
             return redirect("plans:framework", country, framework.pk)
@@ -77,7 +68,7 @@ def framework(request, country, pk):
             try:
                 pillar = services.add_national_pillar(actor=request.user, framework=found, **add_form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(add_form, exc)
+                put_on_form(add_form, exc)
             else:
                 messages.success(request, _("Pillar %(code)s added.") % {"code": pillar.code})
                 return redirect("plans:framework", country, found.pk)
@@ -101,7 +92,7 @@ def framework(request, country, pk):
                                % {"who": stale.by or _("Someone else"), "title": stale.current["title"]})
                 pillar.title = stale.current["title"]
             except ValidationError as exc:
-                _form_errors(form, exc)
+                put_on_form(form, exc)
             else:
                 messages.success(request, _("Pillar %(code)s renamed.") % {"code": pillar.code})
                 return redirect("plans:framework", country, found.pk)

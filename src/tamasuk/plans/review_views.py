@@ -26,6 +26,7 @@ from tamasuk.cities import queries as city_queries
 from tamasuk.cities.models import Visibility
 from tamasuk.cities.permissions import Action, can
 from tamasuk.web.decorators import city_page
+from tamasuk.web.errors import as_text, put_on_form
 from tamasuk.web.nav import city_nav
 from tamasuk.web.params import whole_number
 
@@ -60,19 +61,6 @@ def _review(user, city, pk: int):
     review = queries.review(user, plan, pk)
     review.plan = plan
     return review
-
-
-def _messages_of(exc: ValidationError) -> str:
-    return " ".join(str(m) for m in exc.messages)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's errors on the form's fields where it has them, the rest at the top."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _context(request, city, plan: Plan) -> dict:
@@ -230,7 +218,7 @@ def reviews(request, city, pk):
             try:
                 review = services.open_review(actor=request.user, plan=plan, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                put_on_form(form, exc)
             else:
                 messages.success(request, _("Review opened: the plan's structure can now be changed. Adopt the "
                                             "changes as a new version, or close the review without changes."))
@@ -313,7 +301,7 @@ def review(request, city, pk):
         conflict = {"rows": rows, "by": exc.by, "at": exc.at, "both": any(x["state"] == "both" for x in rows)}
         return _review_page(request, city, fresh, form=merged, conflict=conflict, status=409)
     except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, as_text(exc))
         r.refresh_from_db()
         return _review_page(request, city, r, form=form if r.status == ReviewStatus.OPEN else None, status=400)
     messages.success(request, _("Review saved."))
@@ -339,7 +327,7 @@ def adopt_review(request, city, pk):
         messages.error(request, _("Someone changed the review meanwhile: read it again, then decide."))
         return redirect("plans:review", city.slug, r.pk)
     except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, as_text(exc))
         return redirect("plans:review", city.slug, r.pk)
     messages.success(request, _("The review's changes are adopted as version %(n)s of the plan.")
                      % {"n": version.number})
@@ -356,7 +344,7 @@ def close_review(request, city, pk):
     except services.StaleEdit:
         messages.error(request, _("Someone changed the review meanwhile: read it again, then decide."))
     except ValidationError as exc:
-        messages.error(request, _messages_of(exc))
+        messages.error(request, as_text(exc))
     else:
         messages.success(request, _("The review is closed without changes; the plan stays at version %(n)s.")
                          % {"n": r.plan.adopted_version})

@@ -21,6 +21,7 @@ from tamasuk.cities.permissions import Action, can, require
 from tamasuk.mapping.models import Indicator
 from tamasuk.network import queries as network_queries
 from tamasuk.web.decorators import city_page
+from tamasuk.web.errors import as_text, put_on_form
 from tamasuk.web.nav import city_nav
 from tamasuk.web.params import whole_number
 
@@ -40,20 +41,6 @@ from .models import Activity, Objective, Pillar, PlanIndicator, ProgressStatus
 KINDS = {"pillar": Pillar, "objective": Objective, "activity": Activity, "indicator": PlanIndicator}
 
 
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "message_dict"):
-        return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
-    return " ".join(exc.messages)
-
-
-def _apply_errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @login_required
 @city_page(Action.VIEW_CITY)
 def plans(request, city):
@@ -67,7 +54,7 @@ def plans(request, city):
             try:
                 plan = services.create_plan(actor=request.user, city=city, **data)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                put_on_form(form, exc)
             else:
                 messages.success(request, _("Plan created as a draft. Add its pillars, objectives and activities."))
                 return redirect("plans:plan", city.slug, plan.pk)
@@ -154,7 +141,7 @@ def edit_plan(request, city, pk):
         except services.StaleEdit as stale:
             conflict = _conflict(form, stale)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            put_on_form(form, exc)
         else:
             messages.success(request, _("Plan saved."))
             return redirect("plans:plan", city.slug, p.pk)
@@ -175,7 +162,7 @@ def adopt(request, city, pk):
     except services.StaleEdit:
         messages.error(request, _("Someone changed the plan meanwhile: check it, then adopt again."))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, as_text(exc))
     else:
         messages.success(request, _("Plan adopted: version %(n)s is in force.") % {"n": version.number})
     return redirect("plans:plan", city.slug, p.pk)
@@ -299,7 +286,7 @@ def new_item(request, city, pk, kind):
             else:
                 services.add_indicator(actor=request.user, plan=p, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            put_on_form(form, exc)
         else:
             messages.success(request, _("Added."))
             return redirect(f"{_plan_url(city, p)}#{kind}s")
@@ -345,7 +332,7 @@ def edit_item(request, city, pk, kind, item_pk):
         except services.StaleEdit as stale:
             conflict = _conflict(form, stale)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            put_on_form(form, exc)
         else:
             messages.success(request, _("Saved."))
             if kind == "activity":
@@ -372,7 +359,7 @@ def remove_item(request, city, pk, kind, item_pk):
     except services.StaleEdit:
         messages.error(request, _("Someone changed it meanwhile: look again before removing it."))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, as_text(exc))
     else:
         messages.success(request, _("Removed."))
     return redirect("plans:plan", city.slug, p.pk)
@@ -439,7 +426,7 @@ def record_progress(request, city, pk, activity_pk):
             conflict = _conflict(form, stale)
             form.data["opened_period"] = data["period"]  # saving again corrects the quarter now known to exist
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            put_on_form(form, exc)
         else:
             messages.success(request, _("Progress for %(period)s recorded.") % {"period": data["period"]})
             return redirect("plans:activity", city.slug, p.pk, a.pk)
@@ -493,7 +480,7 @@ def actuals(request, city, pk, indicator_pk):
             data["seen"] = services.actuals_token(indicator, form.cleaned_data["year"])
             form.data = data
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            put_on_form(form, exc)
         else:
             messages.success(request, _("Values for %(year)s recorded.") % {"year": form.cleaned_data["year"]})
             return redirect(f"{_plan_url(city, p)}#indicators")
