@@ -1,0 +1,206 @@
+"""The one gate for every number and text that leaves the city team.
+
+The permission layer (``permissions.py``) decides who may open a page; this layer decides what that page may
+show to someone outside the city team. For a (city, dataset, audience) it computes what may be shown **once**,
+on the finest table of the dataset with its margins (small-cell suppression with complementary cells,
+``analysis.disclosure``, at the city's k), and every surface — pages, API, CSV/GeoJSON exports, PDFs, IATI,
+HSDS, 3W, national and peer roll-ups, the public portal — reads slices of that one result. A slice of a
+published table never reveals more than the table; an aggregate that is not one of the table's margins (a
+sub-county's counts, a national pillar's people reached) is published only when every cell it adds up was
+published, so it is a sum anyone could already do.
+
+Nothing outside this module calls ``suppress`` or compares a number with ``suppression_k``.
+
+Datasets
+    report counts    finest areas × report categories, one table per calendar year; outside the city team only
+                     the categories of open themes, and arbitrary date ranges never (two overlapping ranges
+                     would give a day's counts by subtraction)
+    series           indicators' values per area: not counts, so nothing is suppressed, but outside the city
+                     team only indicators of open themes are shown (``series_open``)
+    people counts    a plan indicator's yearly value with its cells by sex, age band and group, and its baseline
+    service reach    people reached per service, women and men, with the total
+    national roll-up sums of published people counts by national pillar
+
+Audiences
+    ``CITY_TEAM`` (admin, coordinator, analyst, auditor) reads everything as recorded; ``NETWORK`` (member focal
+    points), ``NATIONAL``, ``PEER`` and ``PUBLIC`` read the same published tables, so two outsiders comparing
+    notes learn nothing either did not.
+
+Results are cached per dataset content (the raw table's fingerprint), so a page does not run the suppression
+again until the data changes; the cache is per process and needs no invalidation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections import defaultdict
+from decimal import Decimal
+from enum import StrEnum
+
+from django.core.cache import cache
+
+from tamasuk.analysis.disclosure import DisclosureError, suppress
+
+from .models import City, Role
+from .permissions import CITY_TEAM, _memberships, role_in
+
+
+class Audience(StrEnum):
+    CITY_TEAM = "city_team"
+    NETWORK = "network"
+    NATIONAL = "national"
+    PEER = "peer"
+    PUBLIC = "public"
+
+
+OUTSIDERS = (Audience.NETWORK, Audience.NATIONAL, Audience.PEER, Audience.PUBLIC)
+
+
+def audience_of(user, city: City) -> Audience:
+    """Whom a reader is for this city's data: the city team, its network, the country's national level, a
+    peer city, or the public."""
+    role = role_in(user, city)
+    if role in CITY_TEAM:
+        return Audience.CITY_TEAM
+    if role == Role.MEMBER:
+        return Audience.NETWORK
+    memberships = _memberships(user)
+    if any(m.role == Role.NATIONAL and m.city.country == city.country for m in memberships):
+        return Audience.NATIONAL
+    if memberships:
+        return Audience.PEER
+    return Audience.PUBLIC
+
+
+def sees_everything(user, city: City) -> bool:
+    """The city team reads numbers as recorded; everyone else reads them through this layer."""
+    return audience_of(user, city) == Audience.CITY_TEAM
+
+
+# --- published tables -------------------------------------------------------------------------------------
+
+Value = int | str | None  # a count, a marker ("<5": 0 to k-1, "x": k or more), or None (withheld whole)
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """A published rows × columns table of counts, with its margins.
+
+    ``cells[(row, col)]``, ``row_totals[row]``, ``col_totals[col]`` and ``total`` are counts or markers. A
+    ``refused`` table could not be protected at all (tiny counts everywhere): every entry is ``None``.
+    """
+
+    k: int
+    rows: tuple
+    cols: tuple
+    cells: dict
+    row_totals: dict
+    col_totals: dict
+    total: Value
+    refused: bool = False
+    raw: bool = False  # True for the city team: numbers as recorded
+
+    def row(self, key) -> dict:
+        return {c: self.cells[(key, c)] for c in self.cols}
+
+    def sum_of(self, keys: list) -> Value:
+        """An aggregate that is not a margin (e.g. a sub-county made of wards): published only when every cell
+        it adds up was."""
+        values = [self.cells.get(key, 0) for key in keys]
+        if all(isinstance(v, int) for v in values):
+            return sum(values)
+        return None
+
+
+def hidden(value) -> bool:
+    """A published entry that does not show its number."""
+    return value is None or isinstance(value, str)
+
+
+def _fingerprint(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def protect(rows: list, cols: list, counts: dict, k: int, *, raw: bool) -> Table:
+    """The one place a table of counts is turned into what may be published (cached by content)."""
+    rows, cols = tuple(rows), tuple(cols)
+    matrix = [[int(counts.get((r, c), 0)) for c in cols] for r in rows]
+    if raw or not rows or not cols:
+        cells = {(r, c): matrix[i][j] for i, r in enumerate(rows) for j, c in enumerate(cols)}
+        return Table(k, rows, cols, cells, {r: sum(matrix[i]) for i, r in enumerate(rows)},
+                     {c: sum(m[j] for m in matrix) for j, c in enumerate(cols)},
+                     sum(map(sum, matrix)), raw=True)
+    key = "publication:table:" + _fingerprint(k, matrix)
+    found = cache.get(key)
+    if found is None:
+        try:
+            table = matrix if len(cols) > 1 else [m[0] for m in matrix]
+            result = suppress(table, k=k)
+            if len(cols) > 1:
+                found = (result.cells.tolist(), result.row_totals.tolist(), result.col_totals.tolist(), result.total)
+            else:
+                cells = result.cells.tolist()
+                found = ([[c] for c in cells], cells, [result.total], result.total)
+        except DisclosureError:
+            found = "refused"
+        cache.set(key, found, 24 * 3600)
+    if found == "refused":
+        return Table(k, rows, cols, {(r, c): None for r in rows for c in cols}, dict.fromkeys(rows),
+                     dict.fromkeys(cols), None, refused=True)
+    cells, row_totals, col_totals, total = found
+    return Table(k, rows, cols, {(r, c): cells[i][j] for i, r in enumerate(rows) for j, c in enumerate(cols)},
+                 dict(zip(rows, row_totals, strict=True)), dict(zip(cols, col_totals, strict=True)), total)
+
+
+def protect_line(values: list[int], k: int) -> tuple[list[Value], Value]:
+    """A one-dimensional table (cells and their total), as may be published; (cells, total)."""
+    keys = list(range(len(values)))
+    table = protect(keys, ["n"], {(i, "n"): v for i, v in enumerate(values)}, k, raw=False)
+    return [table.cells[(i, "n")] for i in keys], table.total
+
+
+def single_count(value, k: int):
+    """One count of people standing alone (a baseline, a year's total with nothing else published beside it):
+    below k and above zero it is shown as "<k"."""
+    if value is None:
+        return None
+    return f"<{k}" if 0 < value < k else value
+
+
+# --- service reach ----------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Reach:
+    women: Value
+    men: Value
+    total: Value
+
+
+def service_reach(city: City, audience: Audience) -> dict[int, Reach]:
+    """People reached by each of the city's services, as this audience may see them.
+
+    The finest table is every service of the city × (women and girls, men and boys, not recorded by sex), its
+    row totals the services' totals; it is always protected whole, so a page that lists a sector or a ward
+    shows a slice of the same result as every other page.
+    """
+    from tamasuk.network.models import Service
+
+    rows, counts, known = [], {}, {}
+    for pk, f, m, total in Service.objects.filter(city=city).order_by("pk").values_list(
+            "pk", "reached_f", "reached_m", "reached_total"):
+        if f is None and m is None and total is None:
+            continue
+        whole = total if total is not None else (f or 0) + (m or 0)
+        rows.append(pk)
+        counts[(pk, "f")], counts[(pk, "m")] = f or 0, m or 0
+        counts[(pk, "rest")] = max(whole - (f or 0) - (m or 0), 0)
+        known[pk] = (f is not None, m is not None, total is not None)
+    table = protect(rows, ["f", "m", "rest"], counts, city.suppression_k, raw=audience == Audience.CITY_TEAM)
+    out = {}
+    for pk in rows:
+        has_f, has_m, has_total = known[pk]
+        out[pk] = Reach(table.cells[(pk, "f")] if has_f else None, table.cells[(pk, "m")] if has_m else None,
+                        table.row_totals[pk] if has_total else None)
+    return out
