@@ -146,34 +146,102 @@ def test_profile_exports_carry_hxl_and_geojson(users, city, client_for):
     assert geo["features"][0]["properties"]["rank"] == 1
 
 
-def _small_cell(city):
-    """A (ward, category) whose count is between 1 and k-1 in the demo data."""
+def _report_table(html: str) -> dict:
+    """The ward page's report counts: {(year, category): shown text}."""
+    from lxml import html as lxml_html
+
+    table = lxml_html.fromstring(html).xpath('//table[@data-dataset="report-counts"]')[0]
+    categories = [th.get("data-category") for th in table.xpath(".//thead//th[@data-category]")]
+    out = {}
+    for tr in table.xpath(".//tbody/tr"):
+        for category, td in zip(categories, tr.xpath("./td"), strict=True):
+            out[(int(tr.get("data-year")), category)] = td.text_content().strip()
+    return out
+
+
+def _small_cell(city, *, category: str = "tension"):
+    """A (ward, year) whose count of an open category is between 1 and k-1 in the demo data."""
     from collections import Counter
 
-    counts = Counter(CommunityReport.objects.filter(city=city).values_list("area__code", "category"))
-    return next((key, n) for key, n in counts.items() if 0 < n < city.suppression_k)
+    counts = Counter((r.area.code, r.date.year) for r in
+                     CommunityReport.objects.filter(city=city, category=category).select_related("area"))
+    return next((key, n) for key, n in sorted(counts.items()) if 0 < n < city.suppression_k)
 
 
 def test_small_report_counts_are_hidden_outside_the_city_team(city, client_for):
-    (ward, _category), n = _small_cell(city)
+    (ward, year), n = _small_cell(city)
     url = reverse("web:area", args=["mombasa", ward])
-    team = client_for("analyst").get(url).content.decode()
-    network = client_for("member").get(url).content.decode()
-    counts_team = re.findall(r"<td>(\S+)</td></tr>", team[team.index("Community reports by category"):])
-    counts_network = re.findall(r"<td>(\S+)</td></tr>", network[network.index("Community reports by category"):])
-    assert str(n) in counts_team
-    assert "&lt;5" in counts_network
-    assert not any(v.isdigit() and 0 < int(v) < 5 for v in counts_network)
+    team = _report_table(client_for("analyst").get(url).content.decode())
+    network = _report_table(client_for("member").get(url).content.decode())
+    assert team[(year, "tension")] == str(n)
+    assert network[(year, "tension")] in {"<5", "x", "–"}
+    assert not any(v.isdigit() and 0 < int(v) < 5 for v in network.values())
+    # Sensitive categories (hate speech, grievances about security forces…) stay with the city team.
+    assert (year, "hate_speech") in team and (year, "security_grievance") in team
+    assert not any(c in {"hate_speech", "security_grievance", "incident"} for _y, c in network)
+
+
+def test_ward_page_and_api_publish_the_same_cells(city, client_for):
+    """The issue's leak: the page and the API suppressed different cells of one table."""
+    (ward, year), _n = _small_cell(city)
+    for role in ("member", "peer", "national"):
+        c = client_for(role)
+        page = _report_table(c.get(reverse("web:area", args=["mombasa", ward])).content.decode())
+        data = c.get(reverse("api-1:report_counts", args=["mombasa"]), {"year": year}).json()
+        row = next(a for a in data["areas"] if a["code"] == ward)["counts"]
+        assert data["suppressed"] is True and set(row) == {c for (y, c) in page if y == year and c}
+        assert {c: str(v) for c, v in row.items()} == {c: v for (y, c), v in page.items() if y == year and c}
 
 
 def test_api_report_counts_for_a_peer_publish_no_small_cell(city, client_for):
+    year = CommunityReport.objects.filter(city=city).latest("date").date.year
     data = client_for("peer").get(reverse("api-1:report_counts", args=["mombasa"])).json()
-    assert data["suppressed"] is True
+    assert data["suppressed"] is True and data["year"] == year
+    assert data["categories"] == ["tension", "grievance"]
     cells = [v for a in data["areas"] for v in a["counts"].values()]
     assert "<5" in cells
     assert not any(isinstance(v, int) and 0 < v < 5 for v in cells)
-    own = client_for("analyst").get(reverse("api-1:report_counts", args=["mombasa"])).json()
-    assert own["suppressed"] is False and own["totals"]["all"] == CommunityReport.objects.filter(city=city).count()
+    own = client_for("analyst").get(reverse("api-1:report_counts", args=["mombasa"]), {"year": year}).json()
+    assert own["suppressed"] is False
+    assert own["totals"]["all"] == CommunityReport.objects.filter(city=city, date__year=year).count()
+    span = client_for("analyst").get(reverse("api-1:report_counts", args=["mombasa"]),
+                                     {"since": "2000-01-01", "until": "2100-01-01"}).json()
+    assert span["totals"]["all"] == CommunityReport.objects.filter(city=city).count()
+
+
+def test_outsiders_cannot_ask_for_overlapping_spans(client_for):
+    """Two overlapping spans would give the counts of their difference by subtraction."""
+    response = client_for("peer").get(reverse("api-1:report_counts", args=["mombasa"]), {"since": "2025-06-01"})
+    assert response.status_code == 422 and "calendar year" in response.json()["detail"][0]["msg"]
+
+
+def test_sensitive_series_stay_in_the_city_team(city, client_for):
+    ward = "KE00100101"
+    url = reverse("web:area", args=["mombasa", ward])
+    assert "Residents who trust the police" in client_for("analyst").get(url).content.decode()
+    for role in ("member", "national", "peer"):
+        html = client_for(role).get(url).content.decode()
+        assert "Youth unemployment rate" in html
+        for sensitive in ("Residents who trust the police", "Hate speech incidents recorded", "Violent crime",
+                          "unfair treatment by authorities"):
+            assert sensitive not in html, (role, sensitive)
+    data = client_for("member").get(reverse("api-1:list_observations", args=["mombasa"]),
+                                    {"limit": 10000}).json()
+    assert data["results"] and not {r["indicator"] for r in data["results"]} & {
+        "trust-in-police", "hate-speech-incidents", "violent-crime", "unfair-treatment", "feel-safe-at-night"}
+    codes = {i["code"] for i in client_for("member").get(reverse("api-1:list_indicators", args=["mombasa"])).json()}
+    assert "youth-unemployment" in codes and "trust-in-police" not in codes
+
+
+def test_a_city_can_publish_a_sensitive_theme(city, users, client_for):
+    from tamasuk.mapping.models import Theme
+
+    theme = Theme.objects.get(city=city, code="police-trust")
+    services.update_theme(actor=users["coordinator"], theme=theme, name=theme.name, sensitivity="open")
+    html = client_for("member").get(reverse("web:area", args=["mombasa", "KE00100101"])).content.decode()
+    assert "Residents who trust the police" in html
+    data = client_for("peer").get(reverse("api-1:report_counts", args=["mombasa"])).json()
+    assert "security_grievance" in data["categories"]
 
 
 def test_hotspot_page_finds_the_synthetic_clusters(client_for):
@@ -266,10 +334,13 @@ def test_a_city_adds_its_own_theme(city, client_for):
 
     c = client_for("coordinator")
     response = c.post(reverse("mapping:indicators", args=["mombasa"]),
-                      {"add_theme": "1", "new-code": "land", "new-name": "Land disputes", "new-group": "drivers"})
-    assert response.status_code == 302 and Theme.objects.get(city=city, code="land").name == "Land disputes"
+                      {"add_theme": "1", "new-code": "land", "new-name": "Land disputes", "new-group": "drivers",
+                       "new-sensitivity": "city"})
+    theme = Theme.objects.get(city=city, code="land")
+    assert response.status_code == 302 and theme.name == "Land disputes" and theme.sensitivity == "city"
     dup = c.post(reverse("mapping:indicators", args=["mombasa"]),
-                 {"add_theme": "1", "new-code": "land", "new-name": "Again", "new-group": "drivers"})
+                 {"add_theme": "1", "new-code": "land", "new-name": "Again", "new-group": "drivers",
+                  "new-sensitivity": "open"})
     assert dup.status_code == 200 and Theme.objects.filter(city=city, code="land").count() == 1
     assert client_for("analyst").post(reverse("mapping:indicators", args=["mombasa"]), {
         "add_theme": "1", "new-code": "x", "new-name": "X", "new-group": "drivers"}).status_code == 302

@@ -36,7 +36,6 @@ import dataclasses
 import hashlib
 import json
 from collections import defaultdict
-from decimal import Decimal
 from enum import StrEnum
 
 from django.core.cache import cache
@@ -167,6 +166,90 @@ def single_count(value, k: int):
     if value is None:
         return None
     return f"<{k}" if 0 < value < k else value
+
+
+# --- themes and series ------------------------------------------------------------------------------------
+
+def open_themes(city: City) -> set[int]:
+    """The themes whose numbers may leave the city team."""
+    from tamasuk.mapping.models import Sensitivity, Theme
+
+    return set(Theme.objects.filter(city=city, sensitivity=Sensitivity.OPEN).values_list("pk", flat=True))
+
+
+def indicators(city: City, audience: Audience, queryset):
+    """Indicators (a queryset of mapping.Indicator) whose series this audience may read: outside the city team,
+    those of open themes only."""
+    if audience == Audience.CITY_TEAM:
+        return queryset
+    return queryset.filter(theme__sensitivity="open")
+
+
+def observations(city: City, audience: Audience, queryset):
+    """Observations (a queryset) this audience may read: outside the city team, of open themes only."""
+    if audience == Audience.CITY_TEAM:
+        return queryset
+    return queryset.filter(indicator__theme__sensitivity="open")
+
+
+# --- community report counts --------------------------------------------------------------------------------
+
+def report_categories(city: City, audience: Audience) -> list[str]:
+    """The report categories this audience sees counts of: outside the city team, those whose theme is open
+    (a category whose theme the city has not created counts as sensitive)."""
+    from tamasuk.mapping.models import CATEGORY_THEME, ReportCategory, Sensitivity, Theme
+
+    everything = list(ReportCategory.values)
+    if audience == Audience.CITY_TEAM:
+        return everything
+    open_codes = set(Theme.objects.filter(city=city, sensitivity=Sensitivity.OPEN).values_list("code", flat=True))
+    return [c for c in everything if CATEGORY_THEME.get(c) in open_codes]
+
+
+def report_years(city: City) -> list[int]:
+    """Calendar years with community reports, latest first: the periods report counts are published for."""
+    from tamasuk.mapping.models import CommunityReport
+
+    return sorted({d.year for d in CommunityReport.objects.filter(city=city).dates("date", "year")}, reverse=True)
+
+
+def report_counts(city: City, audience: Audience, *, year: int) -> Table:
+    """Community reports of one calendar year: finest areas (area codes) × categories.
+
+    Outside the city team the table is published per calendar year only: a table for any other span would
+    overlap these, and two overlapping spans give the counts of their difference by subtraction.
+    """
+    from tamasuk.mapping.models import CommunityReport
+
+    from .models import Area
+
+    finest = Area.objects.filter(city=city).order_by("-level").values_list("level", flat=True).first()
+    counts = defaultdict(int)
+    for code, category in CommunityReport.objects.filter(city=city, date__year=year).values_list(
+            "area__code", "category"):
+        counts[(code, category)] += 1
+    rows = set(Area.objects.filter(city=city, level=finest).values_list("code", flat=True)) if finest else set()
+    rows |= {code for code, _c in counts}
+    return protect(sorted(rows), report_categories(city, audience), counts, city.suppression_k,
+                   raw=audience == Audience.CITY_TEAM)
+
+
+def area_report_counts(city: City, audience: Audience, area, *, year: int) -> tuple[dict, Value]:
+    """One area's counts by category in a year, and their total: the area's row of the published table, or for
+    a larger area (a sub-county) the sum of its areas' rows where every cell of it was published."""
+    from .models import Area
+
+    table = report_counts(city, audience, year=year)
+    if area.code in table.rows and not Area.objects.filter(parent=area).exists():
+        return table.row(area.code), table.row_totals[area.code]
+    codes, frontier = {area.code}, [area.pk]
+    while frontier:
+        children = list(Area.objects.filter(parent_id__in=frontier).values_list("pk", "code"))
+        frontier = [pk for pk, _c in children]
+        codes |= {c for _pk, c in children}
+    inside = [r for r in table.rows if r in codes]
+    by_category = {c: table.sum_of([(r, c) for r in inside]) for c in table.cols}
+    return by_category, table.sum_of([(r, c) for r in inside for c in table.cols])
 
 
 # --- service reach ----------------------------------------------------------------------------------------

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 
-from tamasuk.analysis.disclosure import DisclosureError, suppress
+from tamasuk.cities import publication
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, require
 
 from . import queries
-from .models import Observation, ReportCategory
+from .models import ReportCategory
 
 router = Router(tags=["mapping"])
 
@@ -53,6 +54,7 @@ class ObservationPage(Schema):
 
 
 class ReportCounts(Schema):
+    year: int | None
     since: dt.date | None
     until: dt.date | None
     k: int
@@ -88,7 +90,7 @@ def list_observations(request, slug: str, indicator: str | None = None, period: 
     city = city_queries.city_for(request.auth, slug)
     require(request.auth, Action.READ_CITY_DATA, city)
     limit = max(1, min(limit, 10_000))
-    qs = Observation.objects.filter(city=city).order_by("id")
+    qs = queries.observations(request.auth, city).order_by("id")
     if indicator:
         qs = qs.filter(indicator__code=indicator)
     if period:
@@ -103,32 +105,30 @@ def list_observations(request, slug: str, indicator: str | None = None, period: 
 
 
 @router.get("/cities/{slug}/reports/counts", response={200: ReportCounts, **ERRORS, 422: dict},
-            summary="Community-report counts per area and category; small cells suppressed outside the city team")
-def report_counts(request, slug: str, since: dt.date | None = None, until: dt.date | None = None):
+            summary="Community-report counts per area and category for a calendar year; small cells suppressed "
+                    "outside the city team")
+def report_counts(request, slug: str, year: int | None = None, since: dt.date | None = None,
+                  until: dt.date | None = None):
+    """Outside the city team, counts are published per calendar year (`year`, default the latest with reports),
+    only for categories whose theme the city shares; the city team may also ask for any span (`since`, `until`)."""
     city = city_queries.city_for(request.auth, slug)
-    counts = queries.report_counts(request.auth, city, since=since, until=until)
-    level = max(city_queries.levels(city) or [1])
-    areas = [a.code for a in city_queries.areas(request.auth, city, level=level)]
-    cats = list(ReportCategory.values)
-    table = [[counts["counts"].get((a, c), 0) for c in cats] for a in areas]
-    suppressed = counts["suppressed"]
-    totals = {c: sum(row[j] for row in table) for j, c in enumerate(cats)}
-    totals["all"] = sum(totals.values())
-    if suppressed:
-        try:
-            published = suppress(table, k=city.suppression_k)
-        except DisclosureError:
-            # A table that cannot be protected at this level is not published cell by cell at all.
-            published = None
-        if published is None:
-            table = [["x"] * len(cats) for _ in areas]
-        else:
-            table = published.cells.tolist()
-            totals = dict(zip(cats, published.col_totals.tolist(), strict=True))
-            totals["all"] = published.total
-    return {"since": since, "until": until, "k": city.suppression_k, "suppressed": suppressed, "categories": cats,
-            "areas": [{"code": a, "counts": dict(zip(cats, row, strict=True))} for a, row in zip(areas, table,
-                                                                                                 strict=True)],
+    team = publication.sees_everything(request.auth, city)
+    if (since or until) and year is None:
+        if not team:
+            return Status(422, {"detail": [{"loc": ["query", "since" if since else "until"], "msg": _(
+                "Outside the city team, report counts are published per calendar year: use year= instead.")}]})
+        counts = queries.report_counts(request.auth, city, since=since, until=until)
+        level = max(city_queries.levels(city) or [1])
+        rows = sorted({a.code for a in city_queries.areas(request.auth, city, level=level)} | {a for a, _c in counts})
+        table = publication.protect(rows, list(ReportCategory.values), counts, city.suppression_k, raw=True)
+    else:
+        years = publication.report_years(city)
+        year = year if year is not None else (years[0] if years else dt.date.today().year)
+        table = queries.published_report_counts(request.auth, city, year=year)
+    totals = dict(table.col_totals)
+    totals["all"] = table.total
+    return {"year": year, "since": since, "until": until, "k": city.suppression_k, "suppressed": not table.raw,
+            "categories": list(table.cols), "areas": [{"code": r, "counts": table.row(r)} for r in table.rows],
             "totals": totals}
 
 

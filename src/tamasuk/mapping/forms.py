@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReportCategory, ReportChannel, ThemeGroup
+from .models import ReportCategory, ReportChannel, Sensitivity, ThemeGroup
 from .priorities import AGGREGATIONS, NORMALISATIONS, PRESETS
 
 PRESET_LABELS = {
@@ -116,6 +116,7 @@ class IndicatorForm(forms.ModelForm):
 
 class ThemeForm(forms.Form):
     name = forms.CharField(label=_("Theme name"), max_length=200)
+    sensitivity = forms.ChoiceField(label=_("Who may see its numbers"), choices=Sensitivity.choices)
 
 
 class ReportFileForm(forms.Form):
@@ -132,3 +133,5 @@ class NewThemeForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=64)
     name = forms.CharField(label=_("Theme name"), max_length=200)
     group = forms.ChoiceField(label=_("Group"), choices=ThemeGroup.choices)
+    sensitivity = forms.ChoiceField(label=_("Who may see its numbers"), choices=Sensitivity.choices,
+                                    initial=Sensitivity.CITY_TEAM)

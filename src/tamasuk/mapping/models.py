@@ -18,6 +18,18 @@ class ThemeGroup(models.TextChoices):
     ECONOMY = "economy", _("Economy")
 
 
+class Sensitivity(models.TextChoices):
+    """Whether a theme's numbers may leave the city team (cities/publication.py reads it)."""
+
+    OPEN = "open", _("Open: shared beyond the city team")
+    CITY_TEAM = "city", _("City team only")
+
+
+# Themes whose numbers could stigmatise a neighbourhood or endanger people who report: trust and security,
+# hate speech, violence and crime, grievances about authorities. A city may publish them deliberately.
+SENSITIVE_THEMES = {"police-trust", "safety", "hate-speech", "violence", "injustice"}
+
+
 class Theme(models.Model):
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="themes")
     code = models.SlugField(_("code"), max_length=64)
@@ -25,6 +37,8 @@ class Theme(models.Model):
     names = models.JSONField(_("names by language"), default=dict, blank=True)
     group = models.CharField(_("group"), max_length=20, choices=ThemeGroup.choices)
     order = models.PositiveSmallIntegerField(default=0)
+    sensitivity = models.CharField(_("who may see its numbers"), max_length=8, choices=Sensitivity.choices,
+                                   default=Sensitivity.OPEN)
 
     class Meta:
         ordering = ["group", "order", "code"]
@@ -100,6 +114,12 @@ class ReportCategory(models.TextChoices):
     HATE_SPEECH = "hate_speech", _("Hate speech")
     GRIEVANCE = "grievance", _("Grievance")
     SECURITY_GRIEVANCE = "security_grievance", _("Grievance about security forces")
+
+
+# The theme each report category belongs to: a category is shown outside the city team only if its theme is
+# open. Tensions and everyday grievances (water, services) are the open ones in the default themes.
+CATEGORY_THEME = {"tension": "exclusion", "incident": "violence", "hate_speech": "hate-speech",
+                  "grievance": "exclusion", "security_grievance": "police-trust"}
 
 
 class ReportChannel(models.TextChoices):

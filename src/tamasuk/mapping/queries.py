@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from tamasuk.analysis.disclosure import suppress
+from tamasuk.cities import publication
 from tamasuk.cities.models import Area, City
 from tamasuk.cities.permissions import Action, can, require
 
@@ -17,8 +17,15 @@ def themes(user, city: City) -> dict[int, Theme]:
 
 
 def indicators(user, city: City):
+    """Indicators whose series this reader may see (outside the city team: of open themes only)."""
     require(user, Action.VIEW_CITY, city)
-    return Indicator.objects.filter(city=city).select_related("theme", "denominator")
+    return publication.indicators(city, publication.audience_of(user, city),
+                                  Indicator.objects.filter(city=city).select_related("theme", "denominator"))
+
+
+def observations(user, city: City):
+    require(user, Action.READ_CITY_DATA, city)
+    return publication.observations(city, publication.audience_of(user, city), Observation.objects.filter(city=city))
 
 
 def periods(user, city: City) -> list[str]:
@@ -38,8 +45,9 @@ def area_series(user, city: City, area: Area) -> list[dict]:
     """Every indicator of the area over time, for sparklines: unit, periods, values, sources."""
     require(user, Action.VIEW_CITY, city)
     series = defaultdict(list)
-    for obs in Observation.objects.filter(area=area, sex="", age_band="", group="").select_related(
-            "indicator").order_by("period_start"):
+    shown = publication.observations(city, publication.audience_of(user, city), Observation.objects.filter(city=city))
+    for obs in shown.filter(area=area, sex="", age_band="", group="").select_related(
+            "indicator__theme").order_by("period_start"):
         series[obs.indicator].append(obs)
     out = []
     for ind, rows in sorted(series.items(), key=lambda kv: (kv[0].theme.group, kv[0].code)):
@@ -48,35 +56,35 @@ def area_series(user, city: City, area: Area) -> list[dict]:
     return out
 
 
-def report_counts(user, city: City, *, area: Area | None = None, since=None, until=None,
-                  category: str | None = None) -> dict:
-    """Counts of community reports by area and category. Outside the city team, small cells are hidden."""
-    require(user, Action.VIEW_CITY, city)
+def report_counts(user, city: City, *, since=None, until=None, category: str | None = None) -> Counter:
+    """Counts of community reports by (area code, category) over any span, as recorded: the city team's
+    analyses only (outside it, counts are published per calendar year by cities/publication.py)."""
+    require(user, Action.VIEW_SMALL_CELLS, city)
     qs = CommunityReport.objects.filter(city=city)
-    if area is not None:
-        qs = qs.filter(area=area)
     if since is not None:
         qs = qs.filter(date__gte=since)
     if until is not None:
         qs = qs.filter(date__lte=until)
     if category:
         qs = qs.filter(category=category)
-    counts = Counter(qs.values_list("area__code", "category"))
-    return {"counts": dict(counts), "suppressed": not can(user, Action.VIEW_SMALL_CELLS, city)}
+    return Counter(qs.values_list("area__code", "category"))
 
 
-def counts_for(user, city: City, counts: dict[str, int]) -> tuple[dict[str, int | str], int | str]:
-    """Counts by category, and their total, as this user may see them.
+def published_report_counts(user, city: City, *, year: int) -> publication.Table:
+    """One calendar year's report counts (finest areas × categories) as this reader may see them."""
+    require(user, Action.VIEW_CITY, city)
+    return publication.report_counts(city, publication.audience_of(user, city), year=year)
 
-    Outside the city team a count below k shows as "<k", with complementary suppression so that no hidden
-    count can be recovered from the total (analysis.disclosure).
-    """
-    total = sum(counts.values())
-    if can(user, Action.VIEW_SMALL_CELLS, city) or not counts:
-        return dict(counts), total
-    keys = list(counts)
-    published = suppress([counts[k] for k in keys], k=city.suppression_k)
-    return dict(zip(keys, published.cells.tolist(), strict=True)), published.total
+
+def area_report_counts(user, city: City, area: Area, *, years: int = 3) -> list[dict]:
+    """An area's report counts by category for the latest calendar years, as this reader may see them."""
+    require(user, Action.VIEW_CITY, city)
+    audience = publication.audience_of(user, city)
+    out = []
+    for year in publication.report_years(city)[:years]:
+        counts, total = publication.area_report_counts(city, audience, area, year=year)
+        out.append({"year": year, "counts": counts, "total": total})
+    return out
 
 
 def reports(user, city: City):

@@ -15,7 +15,17 @@ from tamasuk.analysis.geometry import PointLocator
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City, Visibility
 
-from .models import CommunityReport, Indicator, Observation, PriorityProfile, ReportStatus, Theme, ThemeGroup
+from .models import (
+    SENSITIVE_THEMES,
+    CommunityReport,
+    Indicator,
+    Observation,
+    PriorityProfile,
+    ReportStatus,
+    Sensitivity,
+    Theme,
+    ThemeGroup,
+)
 
 # The taxonomy every city starts with (editable afterwards): (code, group, English name).
 DEFAULT_THEMES = [
@@ -44,7 +54,9 @@ def seed_themes(*, actor, city: City) -> list[Theme]:
     for order, (code, group, name) in enumerate(DEFAULT_THEMES):
         if code in existing:
             continue
-        created.append(Theme.objects.create(city=city, code=code, group=group, name=name, order=order))
+        created.append(Theme.objects.create(city=city, code=code, group=group, name=name, order=order,
+                                            sensitivity=Sensitivity.CITY_TEAM if code in SENSITIVE_THEMES
+                                            else Sensitivity.OPEN))
     if created:
         record(actor=actor, action="theme.seed", object_type="mapping.theme", object_id=city.pk, city=city,
                after={"codes": [t.code for t in created]})
@@ -328,15 +340,19 @@ def update_indicator(*, actor, indicator: Indicator, **changes) -> Indicator:
 
 
 @transaction.atomic
-def rename_theme(*, actor, theme: Theme, name: str, names: dict | None = None) -> Theme:
-    before = {"name": theme.name, "names": theme.names}
+def update_theme(*, actor, theme: Theme, name: str, names: dict | None = None,
+                 sensitivity: str | None = None) -> Theme:
+    """Rename a theme, or decide whether its numbers may leave the city team."""
+    before = {"name": theme.name, "names": theme.names, "sensitivity": theme.sensitivity}
     theme.name = name.strip()
     if names is not None:
         theme.names = names
+    if sensitivity is not None:
+        theme.sensitivity = sensitivity
     theme.full_clean()
-    theme.save(update_fields=["name", "names"])
-    record(actor=actor, action="theme.rename", obj=theme, city=theme.city, before=before,
-           after={"name": theme.name, "names": theme.names})
+    theme.save(update_fields=["name", "names", "sensitivity"])
+    record(actor=actor, action="theme.update", obj=theme, city=theme.city, before=before,
+           after={"name": theme.name, "names": theme.names, "sensitivity": theme.sensitivity})
     return theme
 
 
@@ -396,11 +412,12 @@ def import_reports(*, actor, city: City, rows: list[ReportInput], dry_run: bool 
 
 
 @transaction.atomic
-def create_theme(*, actor, city: City, code: str, name: str, group: str) -> Theme:
+def create_theme(*, actor, city: City, code: str, name: str, group: str,
+                 sensitivity: str = Sensitivity.OPEN) -> Theme:
     order = (Theme.objects.filter(city=city).order_by("-order").values_list("order", flat=True).first() or 0) + 1
-    theme = Theme(city=city, code=code, name=name.strip(), group=group, order=order)
+    theme = Theme(city=city, code=code, name=name.strip(), group=group, order=order, sensitivity=sensitivity)
     theme.full_clean()
     theme.save()
     record(actor=actor, action="theme.create", obj=theme, city=city,
-           after={"code": code, "name": theme.name, "group": group})
+           after={"code": code, "name": theme.name, "group": group, "sensitivity": sensitivity})
     return theme

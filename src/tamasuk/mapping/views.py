@@ -227,7 +227,7 @@ def hotspots(request, city):
         per_pop = form.cleaned_data["per_population"]
     kind, _sep, code = variable.partition(":")
     if kind == "reports":
-        counts = queries.report_counts(request.user, city, since=since, until=until, category=code or None)["counts"]
+        counts = queries.report_counts(request.user, city, since=since, until=until, category=code or None)
         y = np.array([sum(n for (a, _c), n in counts.items() if a == area.code) for area in areas], dtype=float)
         if per_pop:
             y = hs.rates(y, np.array([a.population or np.nan for a in areas], dtype=float), per=10_000)

@@ -52,7 +52,8 @@ def indicators(request, city):
     all_indicators = list(queries.indicators(request.user, city))
     for theme in sorted(themes.values(), key=lambda t: (t.group, t.order)):
         by_theme.append((theme, [i for i in all_indicators if i.theme_id == theme.pk],
-                         ThemeForm(initial={"name": theme.name}, prefix=f"t{theme.pk}")))
+                         ThemeForm(initial={"name": theme.name, "sensitivity": theme.sensitivity},
+                                   prefix=f"t{theme.pk}")))
     return render(request, "mapping/indicators.html", {**city_nav(request, city), "by_theme": by_theme,
                                                        "form": form, "theme_form": theme_form,
                                                        "may_edit": may_edit})
@@ -65,8 +66,9 @@ def rename_theme(request, city, pk):
     theme = get_object_or_404(Theme, pk=pk, city=city)
     form = ThemeForm(request.POST, prefix=f"t{pk}")
     if form.is_valid():
-        services.rename_theme(actor=request.user, theme=theme, name=form.cleaned_data["name"])
-        messages.success(request, _("Theme renamed."))
+        services.update_theme(actor=request.user, theme=theme, name=form.cleaned_data["name"],
+                              sensitivity=form.cleaned_data["sensitivity"])
+        messages.success(request, _("Theme saved."))
     return redirect("mapping:indicators", city.slug)
 
 

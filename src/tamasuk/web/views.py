@@ -19,7 +19,7 @@ from tamasuk.api.models import ApiToken
 from tamasuk.api.services import create_token, revoke_token
 from tamasuk.audit.models import AuditEvent
 from tamasuk.audit.services import verify_chain
-from tamasuk.cities import queries, services
+from tamasuk.cities import publication, queries, services
 from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Membership
 from tamasuk.cities.permissions import Action, can, national_countries
 from tamasuk.mapping import queries as mapping_queries
@@ -110,14 +110,15 @@ def area_page(request, city, code):
         series.append({**s, "name": name, "latest": s["values"][-1], "latest_period": s["periods"][-1],
                        "svg": sparkline(s["values"], title=_("%(name)s, %(first)s–%(last)s") % {
                            "name": name, "first": s["periods"][0], "last": s["periods"][-1]}, unit=ind.unit)})
-    counts = mapping_queries.report_counts(request.user, city, area=area)["counts"]
-    by_category = {label: counts.get((area.code, value), 0) for value, label in ReportCategory.choices}
-    shown, total = mapping_queries.counts_for(request.user, city, by_category)
+    report_years = mapping_queries.area_report_counts(request.user, city, area)
+    categories = [(value, label) for value, label in ReportCategory.choices
+                  if report_years and value in report_years[0]["counts"]]
     return render(request, "web/area.html", {
         **city_nav(request, city),
         "series": series,
-        "report_counts": list(shown.items()),
-        "report_total": total,
+        "report_categories": categories,
+        "report_years": [{**y, "cells": [y["counts"][c] for c, _label in categories]} for y in report_years],
+        "reports_published": not publication.sees_everything(request.user, city),
         "rank_history": mapping_queries.rank_history(request.user, city, area),
         "area": area,
         "area_name": area.display_name(get_language()),
