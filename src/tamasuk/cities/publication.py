@@ -36,6 +36,7 @@ import dataclasses
 import hashlib
 import json
 from collections import defaultdict
+from decimal import Decimal
 from enum import StrEnum
 
 from django.core.cache import cache
@@ -250,6 +251,168 @@ def area_report_counts(city: City, audience: Audience, area, *, year: int) -> tu
     inside = [r for r in table.rows if r in codes]
     by_category = {c: table.sum_of([(r, c) for r in inside]) for c in table.cols}
     return by_category, table.sum_of([(r, c) for r in inside for c in table.cols])
+
+
+# --- counts of people in plans -----------------------------------------------------------------------------
+
+DIMENSIONS = ("sex", "age_band", "group")
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    """One recorded value as published: ``shown`` is the number, a marker ("<5", "x"), or None (withheld whole:
+    a breakdown that cannot be checked against its total)."""
+
+    dimensions: dict
+    value: Decimal  # as recorded; never shown outside the city team unless equal to `shown`
+    shown: Decimal | str | None
+
+    @property
+    def is_total(self) -> bool:
+        return not self.dimensions
+
+    @property
+    def withheld(self) -> bool:
+        return not isinstance(self.shown, Decimal)
+
+
+def _whole(value: Decimal) -> bool:
+    return value == value.to_integral_value()
+
+
+def _dims(actual) -> tuple[tuple[str, str], ...]:
+    return tuple((d, getattr(actual, d)) for d in DIMENSIONS if getattr(actual, d))
+
+
+def people_cells(actuals: list, k: int, *, raw: bool) -> list[Cell]:
+    """One year's values of an indicator that counts people (the total and its cells by sex, age band, group),
+    as may be published: the finest table is the first crossing of two dimensions (sex × age band), whose margins
+    are each dimension's own cells and whose grand total is the year's total; a dimension recorded alone is a
+    line against the total (an unrecorded remainder completes it). What cannot be checked this way (no total,
+    cells that exceed or do not add up to it, a third dimension) is withheld."""
+    cells = [(a, dict(_dims(a))) for a in actuals]
+    if raw:
+        return [Cell(d, a.value, a.value) for a, d in cells]
+    total = next((a for a, d in cells if not d), None)
+    groups = defaultdict(list)
+    for a, d in cells:
+        if d:
+            groups[tuple(d)].append(a)
+    shown: dict[int, Decimal | str] = {}
+    total_shown: Decimal | str | None = None
+    if total is not None:
+        total_shown = single_count(total.value, k)
+        if not isinstance(total_shown, str) and _whole(total.value):
+            crossed = next((key for key in groups if len(key) == 2), None)
+            margins = set()
+            if crossed is not None and (checked := _crossing(total, groups, crossed, k, shown)) is not None:
+                if checked:
+                    total_shown = checked
+                margins = {(crossed[0],), (crossed[1],)}
+            for key, rows in groups.items():
+                if len(key) == 1 and key not in margins and (marker := _line(total, rows, k, shown)):
+                    total_shown = marker
+    if isinstance(total_shown, str):
+        shown = {}  # a hidden total hides every cell under it
+    out = []
+    for a, d in cells:
+        if a is total:
+            out.append(Cell(d, a.value, total_shown if isinstance(total_shown, str) else a.value))
+        else:
+            out.append(Cell(d, a.value, shown.get(id(a))))
+    return out
+
+
+def _line(total, rows, k, shown) -> str | None:
+    """One dimension's cells against the total; returns the total's marker if it must be hidden."""
+    if not all(_whole(r.value) for r in rows):
+        return None
+    values = [int(r.value) for r in rows]
+    rest = int(total.value) - sum(values)
+    if rest < 0:
+        return None
+    cells, published_total = protect_line(values + ([rest] if rest else []), k)
+    if any(c is None for c in cells):
+        return None  # refused: nothing of this line is published
+    for r, c in zip(rows, cells, strict=False):
+        shown[id(r)] = c if isinstance(c, str) else Decimal(c)
+    return published_total if isinstance(published_total, str) else None
+
+
+def _crossing(total, groups, key, k, shown) -> str | bool | None:
+    """Two crossed dimensions as a table with their own cells as margins. None if it cannot be checked; else the
+    total's marker if it must be hidden, or False."""
+    rows = groups[key]
+    if not all(_whole(r.value) for r in rows) or sum(int(r.value) for r in rows) != int(total.value):
+        return None
+    first = sorted({dict(_dims(r))[key[0]] for r in rows})
+    second = sorted({dict(_dims(r))[key[1]] for r in rows})
+    counts = {(dict(_dims(r))[key[0]], dict(_dims(r))[key[1]]): int(r.value) for r in rows}
+    table = protect(first, second, counts, k, raw=False)
+    if table.refused:
+        return None
+    for r in rows:
+        d = dict(_dims(r))
+        c = table.cells[(d[key[0]], d[key[1]])]
+        shown[id(r)] = c if isinstance(c, str) else Decimal(c)
+    for axis, margin in ((0, table.row_totals), (1, table.col_totals)):
+        for a in groups.get((key[axis],), []):
+            label = dict(_dims(a))[key[axis]]
+            true = sum(n for cell, n in counts.items() if cell[axis] == label)
+            if label in margin and a.value == true:  # a margin that disagrees with its cells is withheld
+                c = margin[label]
+                shown[id(a)] = c if isinstance(c, str) else Decimal(c)
+    return table.total if isinstance(table.total, str) else False
+
+
+@dataclasses.dataclass(frozen=True)
+class IndicatorValues:
+    """A plan indicator's numbers as one audience may see them: the baseline, and each year's cells."""
+
+    baseline: Decimal | str | None
+    years: dict  # year → list[Cell]
+
+    def total(self, year: int):
+        """The year's total as shown (a number, a marker, or None if not recorded or withheld)."""
+        return next((c.shown for c in self.years.get(year, []) if c.is_total), None)
+
+
+def plan_values(plan, audience: Audience) -> dict[int, IndicatorValues]:
+    """Every indicator of a plan, by primary key, with its baseline and yearly values as this audience may see
+    them. Only indicators that count people are suppressed (percentages and amounts identify nobody)."""
+    from tamasuk.plans.models import Actual, PlanIndicator
+
+    k = plan.city.suppression_k
+    by_indicator = defaultdict(lambda: defaultdict(list))
+    for a in Actual.objects.filter(indicator__plan=plan).order_by("year", "sex", "age_band", "group", "pk"):
+        by_indicator[a.indicator_id][a.year].append(a)
+    out = {}
+    for pk, counts_people, baseline in PlanIndicator.objects.filter(plan=plan).values_list(
+            "pk", "counts_people", "baseline_value"):
+        raw = audience == Audience.CITY_TEAM or not counts_people
+        out[pk] = IndicatorValues(
+            baseline if raw else single_count(baseline, k),
+            {year: people_cells(actuals, k, raw=raw) for year, actuals in by_indicator[pk].items()})
+    return out
+
+
+def snapshot_baselines(plan, audience: Audience, snapshot: dict) -> dict:
+    """A plan version's snapshot with the baselines of counts of people as this audience may see them."""
+    from tamasuk.plans.models import PlanIndicator
+
+    if audience == Audience.CITY_TEAM:
+        return snapshot
+    k = plan.city.suppression_k
+    people = {f"indicator:{pk}" for pk in PlanIndicator.objects.filter(plan=plan, counts_people=True)
+              .values_list("pk", flat=True)}
+    indicators = []
+    for item in snapshot.get("structure", {}).get("indicators", []):
+        baseline = item.get("baseline_value")
+        if baseline is not None and (item.get("counts_people") or item["key"] in people):
+            shown = single_count(Decimal(baseline), k)
+            item = {**item, "baseline_value": shown if isinstance(shown, str) else baseline}
+        indicators.append(item)
+    return {**snapshot, "structure": {**snapshot.get("structure", {}), "indicators": indicators}}
 
 
 # --- service reach ----------------------------------------------------------------------------------------

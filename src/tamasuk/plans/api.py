@@ -74,19 +74,17 @@ def get_plan(request, slug: str, pk: int):
     city = city_queries.city_for(request.auth, slug)
     p = queries.plan(request.auth, city, pk)
     indicators = []
+    published = queries.values(request.auth, p)
     for i in queries.indicators(request.auth, p):
         targets = {t.year: t.value for t in i.targets.all()}
-        actuals = {a.year: a.value for a in i.actuals.all() if a.is_total}
         values = []
         for year in range(p.start_year, p.end_year + 1):
-            actual = actuals.get(year)
-            shown = queries.shown_count(request.auth, city, i, actual)
-            shown = shown if shown is None or isinstance(shown, str) else str(shown.normalize())
+            shown = _text(published[i.pk].total(year))
             values.append({"year": year, "target": str(targets[year].normalize()) if year in targets else None,
                            "actual": shown})
         indicators.append({"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind,
                            "counts_people": i.counts_people,
-                           "baseline": _text(queries.shown_count(request.auth, city, i, i.baseline_value)),
+                           "baseline": _text(published[i.pk].baseline),
                            "values": values})
     structure = queries.readable_snapshot(request.auth, p, plan_snapshot(p))["structure"]
     return {**_plan(p), "structure": structure, "indicators": indicators}

@@ -7,7 +7,7 @@ yet has not started. Cancelled activities are left out of the status counts (the
 late) but their money stays in the budget: what was planned and spent on them is part of the plan's record.
 
 Readers outside the city team see counts of people below the city's threshold k as "<k", the same rule as
-every other number that leaves the city team (analysis.disclosure).
+every other number that leaves the city team (cities/publication.py).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from tamasuk.analysis import charts as drawing
+from tamasuk.cities import publication
 from tamasuk.cities.models import Area
-from tamasuk.cities.permissions import Action, can
 
 from . import queries
 from .models import ActivityStatus, Plan, PlanIndicator, ProgressStatus
@@ -178,11 +178,6 @@ def status_of(activity, latest_status: str | None, today: dt.date) -> str:
     return latest_status
 
 
-def _shown(value: Decimal | None, k: int | None) -> Decimal | str | None:
-    """A count of people as this reader may see it (k is None inside the city team)."""
-    return value if k is None else queries.small_count(value, k)
-
-
 def _level1(areas: dict[int, Area], area_id: int) -> Area | None:
     """The sub-county (level-1 area) an area lies in, or the area itself if it is one."""
     seen = set()
@@ -199,7 +194,8 @@ def build(user, plan: Plan, *, today: dt.date | None = None) -> Dashboard:
     language = translation.get_language()
     today = today or timezone.localdate()
     city = plan.city
-    k = None if can(user, Action.VIEW_SMALL_CELLS, city) else city.suppression_k
+    k = None if publication.sees_everything(user, city) else city.suppression_k  # for the note under the table
+    published = queries.values(user, plan)
 
     latest: dict[int, tuple[str, str]] = {}
     spent: dict[int, Decimal] = {}
@@ -250,13 +246,14 @@ def build(user, plan: Plan, *, today: dt.date | None = None) -> Dashboard:
         plan=plan, title=plan.display_title(language), today=today, currency=plan.currency,
         statuses=[(s.value, s.label) for s in STATUS_ORDER], activities=states, totals=totals,
         by_pillar=list(by_pillar.values()), by_area=area_rows,
-        indicators=[_indicator_row(i, language, today, k) for i in queries.indicators(user, plan)],
+        indicators=[_indicator_row(i, language, today, published[i.pk]) for i in queries.indicators(user, plan)],
         budget=list(budget.values()), budget_total=budget_total,
         cancelled=len(states) - len(counted), suppression_k=k, area_level_name=city.level_name(1),
     )
 
 
-def _indicator_row(indicator: PlanIndicator, language: str, today: dt.date, k: int | None) -> IndicatorRow:
+def _indicator_row(indicator: PlanIndicator, language: str, today: dt.date,
+                   published: publication.IndicatorValues) -> IndicatorRow:
     totals = {a.year: a.value for a in indicator.actuals.all() if a.is_total}
     targets = {t.year: t.value for t in indicator.targets.all()}
     year = max(totals) if totals else None
@@ -266,9 +263,8 @@ def _indicator_row(indicator: PlanIndicator, language: str, today: dt.date, k: i
         ahead = [y for y in targets if y >= today.year]
         target_year = min(ahead) if ahead else max(targets, default=None)
     target = targets.get(target_year) if target_year is not None else None
-    hide = k if indicator.counts_people else None
-    actual = _shown(totals.get(year), hide) if year is not None else None
-    baseline = _shown(indicator.baseline_value, hide)
+    actual = published.total(year) if year is not None else None
+    baseline = published.baseline
     suppressed = isinstance(actual, str) or isinstance(baseline, str)
     percent = None
     if target and actual is not None and not isinstance(actual, str):

@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
 
 import shapely.geometry
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tamasuk.analysis.disclosure import DisclosureError, suppress
 from tamasuk.audit.models import AuditEvent
+from tamasuk.cities import publication
 from tamasuk.cities.models import Visibility
 from tamasuk.interop import iati
 
@@ -92,7 +91,7 @@ def _export(user, plan: Plan, lang: str) -> dict:
     today = timezone.localdate()
     # The file is for publication (the IATI registry is public): small counts of people are withheld whoever
     # downloads it, the city team included.
-    withhold = _Withholding(city.suppression_k)
+    withhold = _Withholding(city.suppression_k, publication.plan_values(plan, publication.Audience.PUBLIC))
     activities = list(queries.activities(user, plan))
     indicators = list(queries.indicators(user, plan))
     updates = defaultdict(list)
@@ -171,22 +170,48 @@ def _activity(a: Activity, plan: Plan, lang: str, updates, indicators, withhold,
     }
 
 
-def _indicator(ind, plan: Plan, lang: str, withhold) -> dict:
-    small = withhold if (withhold and ind.counts_people) else None
+class _Withholding:
+    """The plan's numbers as published (cities/publication.py, the public's view: the IATI registry is public).
+    IATI has no place for a marker such as "<5": a withheld value is left out with a comment saying why."""
+
+    def __init__(self, k: int, published: dict):
+        self.published = published
+        self.note = _("Withheld: fewer than %(k)s people, or hidden so that such a count cannot be worked "
+                      "out (small-cell suppression).") % {"k": k}
+        self.unchecked = _("Withheld outside the city team: this breakdown cannot be checked for small counts.")
+
+    def cells(self, indicator, year: int) -> list[dict]:
+        cells = self.published[indicator.pk].years.get(year, [])
+        total_hidden = any(c.is_total and c.withheld for c in cells)
+        out = []
+        for c in cells:
+            dims = _dimensions(c.dimensions)
+            if not c.withheld:
+                out.append({"value": c.shown, "dimensions": dims})
+            else:
+                note = self.note if isinstance(c.shown, str) or total_hidden else self.unchecked
+                out.append({"value": None, "dimensions": dims, "comment": note})
+        return out
+
+
+def _dimensions(dimensions: dict) -> dict[str, str]:
+    return {name: iati.SEX.get(dimensions[field], dimensions[field]) if field == "sex" else dimensions[field]
+            for field, name in DIMENSIONS if dimensions.get(field)}
+
+
+def _indicator(ind, plan: Plan, lang: str, withhold: _Withholding) -> dict:
     baseline = None
+    shown_baseline = withhold.published[ind.pk].baseline
     if ind.baseline_value is not None:
         # IATI needs a baseline year: without a date the baseline stands for where the plan starts.
         baseline = {"year": ind.baseline_date.year if ind.baseline_date else plan.start_year,
-                    "date": ind.baseline_date, "value": ind.baseline_value}
-        if small and small.is_small(ind.baseline_value):
-            baseline.update(value=None, comment=small.note)
+                    "date": ind.baseline_date, "value": shown_baseline}
+        if isinstance(shown_baseline, str):
+            baseline.update(value=None, comment=withhold.note)
     targets = {t.year: t.value for t in ind.targets.all()}
-    actuals = defaultdict(list)
-    for a in ind.actuals.all():
-        actuals[a.year].append(a)
-    periods = [{"year": year, "target": targets.get(year),
-                "actuals": small.cells(actuals[year]) if small else [_cell(a, a.value) for a in actuals[year]]}
-               for year in sorted(set(targets) | set(actuals))]
+    years = set(withhold.published[ind.pk].years)
+    periods = [{"year": year, "target": targets.get(year), "actuals": withhold.cells(ind, year)}
+               for year in sorted(set(targets) | years)]
     return {
         "code": ind.code,
         "title": _text(ind.name, ind.names, lang),
@@ -197,127 +222,6 @@ def _indicator(ind, plan: Plan, lang: str, withhold) -> dict:
         "baseline": baseline,
         "periods": periods,
     }
-
-
-def _dimensions(actual) -> dict[str, str]:
-    out = {}
-    for field, name in DIMENSIONS:
-        value = getattr(actual, field)
-        if value:
-            out[name] = iati.SEX.get(value, value) if field == "sex" else value
-    return out
-
-
-def _cell(actual, value, comment: str = "") -> dict:
-    cell = {"value": value, "dimensions": _dimensions(actual)}
-    if comment:
-        cell["comment"] = comment
-    return cell
-
-
-class _Withholding:
-    """Counts of people as a reader outside the city team may see them.
-
-    A year's disaggregated cells are published only through small-cell suppression against the year's
-    recorded total: cells of one dimension as a 1-D table (an unrecorded remainder completes it), the first
-    crossing of two dimensions (sex × age band) as a 2-D table whose row and column totals are the cells
-    of each dimension alone. Anything else (no total, a crossing that does not add up to the total, a
-    third dimension) cannot be checked, and is withheld.
-    """
-
-    def __init__(self, k: int):
-        self.k = k
-        self.note = _("Withheld: fewer than %(k)s people, or hidden so that such a count cannot be worked "
-                      "out (small-cell suppression).") % {"k": k}
-        self.unchecked = _("Withheld outside the city team: this breakdown cannot be checked for small counts.")
-
-    def is_small(self, value: Decimal) -> bool:
-        return 0 < value < self.k
-
-    def cells(self, actuals) -> list[dict]:
-        total = next((a for a in actuals if a.is_total), None)
-        groups = defaultdict(list)
-        for a in actuals:
-            if not a.is_total:
-                groups[tuple(_dimensions(a))].append(a)
-        shown: dict[int, Decimal | None] = {}  # id(actual) → published value (None: hidden by suppression)
-        hide_total = total is not None and self.is_small(total.value)
-        if total is not None and not hide_total and _whole(total.value):
-            crossed = next((key for key in groups if len(key) == 2), None)
-            margins = set()
-            if crossed is not None:
-                checked, hidden = self._cross(total, groups, crossed, shown)
-                hide_total |= hidden
-                # The crossing's margins were published (or not) with it: checked on their own against the
-                # total, they could give away a hidden crossed cell by subtraction.
-                margins = {(crossed[0],), (crossed[1],)} if checked else set()
-            for key, rows in groups.items():
-                if len(key) == 1 and key not in margins:
-                    hide_total |= self._line(total, rows, shown)
-        if hide_total:
-            shown = {}  # a hidden small total hides every cell under it
-        out = []
-        if total is not None:
-            out.append(_cell(total, None, self.note) if hide_total else _cell(total, total.value))
-        for rows in groups.values():
-            for a in rows:
-                if id(a) not in shown:
-                    out.append(_cell(a, None, self.note if hide_total else self.unchecked))
-                else:
-                    out.append(_cell(a, shown[id(a)], "" if shown[id(a)] is not None else self.note))
-        return out
-
-    def _line(self, total, rows, shown) -> bool:
-        """One dimension's cells against the total; True if the total itself must be hidden."""
-        if not all(_whole(r.value) for r in rows):
-            return False
-        values = [int(r.value) for r in rows]
-        rest = int(total.value) - sum(values)
-        if rest < 0:
-            return False
-        try:
-            result = suppress(values + ([rest] if rest else []), k=self.k)
-        except DisclosureError:
-            return False
-        for r, c in zip(rows, result.cells.tolist(), strict=False):
-            shown[id(r)] = None if isinstance(c, str) else Decimal(int(c))
-        return bool(result.total_suppressed)
-
-    def _cross(self, total, groups, key, shown) -> tuple[bool, bool]:
-        """Two crossed dimensions as a table whose margins are each dimension's own cells, if recorded.
-        Returns whether the crossing was checked, and whether the total must be hidden."""
-        rows = groups[key]
-        if not all(_whole(r.value) for r in rows) or sum(int(r.value) for r in rows) != int(total.value):
-            return False, False
-        first = sorted({_dimensions(r)[key[0]] for r in rows})
-        second = sorted({_dimensions(r)[key[1]] for r in rows})
-        table = [[0] * len(second) for _ in first]
-        for r in rows:
-            d = _dimensions(r)
-            table[first.index(d[key[0]])][second.index(d[key[1]])] = int(r.value)
-        try:
-            result = suppress(table, k=self.k)
-        except DisclosureError:
-            return False, False
-        for r in rows:
-            d = _dimensions(r)
-            c = result.cells[first.index(d[key[0]])][second.index(d[key[1]])]
-            shown[id(r)] = Decimal(int(c)) if not isinstance(c, str) else None
-        for axis, labels, totals, hidden in ((0, first, result.row_totals, result.row_totals_suppressed),
-                                             (1, second, result.col_totals, result.col_totals_suppressed)):
-            for a in groups.get((key[axis],), []):
-                label = _dimensions(a)[key[axis]]
-                if label not in labels:
-                    continue  # no crossed cells for it: not checkable, withheld
-                i = labels.index(label)
-                true = sum(row[i] for row in table) if axis else sum(table[i])
-                if a.value == true:  # a margin that disagrees with its cells is withheld
-                    shown[id(a)] = None if hidden[i] else Decimal(int(totals[i]))
-        return True, bool(result.total_suppressed)
-
-
-def _whole(value: Decimal) -> bool:
-    return value == value.to_integral_value()
 
 
 def _text(default: str, by_language: dict, lang: str) -> dict[str, str]:

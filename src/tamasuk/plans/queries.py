@@ -9,11 +9,10 @@ with the city team.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from tamasuk.cities import publication
 from tamasuk.cities.models import City
 from tamasuk.cities.permissions import Action, can, national_countries, visible_levels
 
@@ -40,38 +39,16 @@ def reads_details(user, plan: Plan) -> bool:
     return can(user, Action.READ_CITY_DATA, plan.city)
 
 
-def small_count(value, k: int):
-    """A count of people as it may leave the city team: below k (and above zero) it is "<k"."""
-    if value is None:
-        return None
-    return f"<{k}" if 0 < value < k else value
-
-
-def shown_count(user, city: City, indicator: PlanIndicator, value):
-    """An indicator's value (actual or baseline) as this reader may see it."""
-    if not indicator.counts_people or can(user, Action.VIEW_SMALL_CELLS, city):
-        return value
-    return small_count(value, city.suppression_k)
+def values(user, plan: Plan) -> dict[int, publication.IndicatorValues]:
+    """Every indicator's baseline and yearly values as this reader may see them (cities/publication.py: counts of
+    people are published through small-cell suppression outside the city team, the same on every surface)."""
+    return publication.plan_values(plan, publication.audience_of(user, plan.city))
 
 
 def readable_snapshot(user, plan: Plan, snapshot: dict) -> dict:
     """A version's snapshot as this reader may see it: the baselines of counts of people below k withheld
     outside the city team (targets are plans, not counts of people, and stay)."""
-    if can(user, Action.VIEW_SMALL_CELLS, plan.city):
-        return snapshot
-    k = plan.city.suppression_k
-    people = {f"indicator:{pk}" for pk in PlanIndicator.objects.filter(plan=plan, counts_people=True)
-              .values_list("pk", flat=True)}
-    indicators = []
-    for item in snapshot.get("structure", {}).get("indicators", []):
-        baseline = item.get("baseline_value")
-        if baseline is not None and (item.get("counts_people") or item["key"] in people):
-            item = {**item, "baseline_value": small_count(Decimal(baseline), k)}
-            if not isinstance(item["baseline_value"], str):
-                item["baseline_value"] = baseline
-        indicators.append(item)
-    structure = {**snapshot.get("structure", {}), "indicators": indicators}
-    return {**snapshot, "structure": structure}
+    return publication.snapshot_baselines(plan, publication.audience_of(user, plan.city), snapshot)
 
 
 def may_read_evidence(user, activity: Activity) -> bool:

@@ -104,12 +104,12 @@ def plan(request, city, pk):
     p = queries.plan(request.user, city, pk)
     years = list(range(p.start_year, p.end_year + 1))
     indicators = []
+    values = queries.values(request.user, p)
     for i in queries.indicators(request.user, p):
         targets = {t.year: t.value for t in i.targets.all()}
-        # Outside the city team, a count of people below k is shown as "<k", never the number.
-        actuals = {a.year: queries.shown_count(request.user, city, i, a.value) for a in i.actuals.all() if a.is_total}
-        indicators.append({"indicator": i, "cells": [(y, targets.get(y), actuals.get(y)) for y in years],
-                           "baseline": queries.shown_count(request.user, city, i, i.baseline_value),
+        shown = values[i.pk]
+        indicators.append({"indicator": i, "cells": [(y, targets.get(y), shown.total(y)) for y in years],
+                           "baseline": shown.baseline,
                            "may_record": p.is_in_force and _may_record_actuals(request.user, i)})
     may_edit = can(request.user, Action.EDIT_PLAN, p) and p.is_editable
     return render(request, "plans/plan.html", {
