@@ -1,5 +1,5 @@
 """The `tamasuk` command for operators: `tamasuk serve`, `tamasuk demo`, `tamasuk import-areas`,
-`tamasuk audit verify`, `tamasuk createadmin`, and any Django management command (`tamasuk migrate`)."""
+`tamasuk audit verify`, `tamasuk forget-person`, `tamasuk createadmin`, and any Django management command (`tamasuk migrate`)."""
 
 import os
 import sys
@@ -8,7 +8,8 @@ COMMANDS = {
     "serve": "serve the application (add --init on a fresh installation)",
     "demo": "load or reset (--reset) the demo city",
     "import-areas": "import areas from GeoJSON (validates all first; --dry-run)",
-    "audit": "`audit verify`: recompute the audit hash chain",
+    "audit": "`audit verify [--city SLUG]`: recompute the audit hash chains",
+    "forget-person": "erase a person's contact details from a city and its audit payloads (--dry-run)",
     "createadmin": "create a city administrator (and the city)",
 }
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("tamasuk.mapping.urls")),
     path("", include("tamasuk.network.urls")),
     path("", include("tamasuk.plans.urls")),
+    path("", include("tamasuk.audit.urls")),
     path("", include("tamasuk.web.urls")),
 ]

@@ -1,13 +1,28 @@
-"""Appending to the audit chain. Call `record` inside the transaction that makes the change."""
+"""Appending to the audit chains and verifying them. Call `record` inside the transaction that makes the change."""
+
+from __future__ import annotations
 
 import datetime as dt
 import json
 from dataclasses import dataclass
 
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import GENESIS_HASH, AuditEvent, AuditHead, canonical_json
+from .models import (
+    ERASE_ACTION,
+    ERASED,
+    GENESIS_HASH,
+    INSTALLATION_CHAIN,
+    AuditEvent,
+    AuditHead,
+    AuditPayload,
+    canonical_json,
+    chain_of,
+    sha256_hex,
+)
 
 
 def _json_safe(value):
@@ -23,19 +38,40 @@ def _default(value):
     return str(value)
 
 
+def payload_text(before, after) -> str:
+    return canonical_json({"before": _json_safe(before), "after": _json_safe(after)})
+
+
+def lock_head(chain: int) -> AuditHead:
+    """The chain's head row, locked until the transaction ends (created on the chain's first event)."""
+    # Inserting with ignore_conflicts never fails when two first events of a new city race: the loser's
+    # insert waits for the winner and then does nothing. select_for_update then queues appenders of this
+    # chain only, on PostgreSQL; SQLite's IMMEDIATE transactions already hold the single write lock.
+    head = AuditHead.objects.select_for_update().filter(chain=chain).first()
+    if head is None:
+        AuditHead.objects.bulk_create([AuditHead(chain=chain)], ignore_conflicts=True)
+        head = AuditHead.objects.select_for_update().get(chain=chain)
+    return head
+
+
 def record(*, actor, action: str, obj=None, object_type: str = "", object_id="", city=None,
            before=None, after=None) -> AuditEvent:
-    """Append one event to the chain. Must run inside the caller's transaction (atomic is required)."""
+    """Append one event to its city's chain. Must run inside the caller's transaction (atomic is required).
+
+    Payloads must not carry people's contact details: they are never needed to prove what happened (a
+    service writes a digest or a flag instead). Payloads remain erasable anyway (`erase_payloads`).
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction that makes the change")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     city_id = getattr(city, "pk", city)
-    # select_for_update blocks concurrent appenders on PostgreSQL; SQLite's IMMEDIATE transactions already
-    # hold the single write lock.
-    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    chain = chain_of(city_id)
+    head = lock_head(chain)
+    body = payload_text(before, after)
     event = AuditEvent(
+        chain=chain,
         seq=head.seq + 1,
         created_at=timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
@@ -44,15 +80,42 @@ def record(*, actor, action: str, obj=None, object_type: str = "", object_id="",
         action=action,
         object_type=object_type,
         object_id=str(object_id),
-        before=canonical_json(_json_safe(before)),
-        after=canonical_json(_json_safe(after)),
+        payload_digest=sha256_hex(body),
         prev_hash=head.hash if head.seq else GENESIS_HASH,
     )
     event.hash = event.compute_hash()
     event.save(force_insert=True)
-    AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
+    event.payload = AuditPayload.objects.create(event=event, body=body)
+    AuditHead.objects.filter(chain=chain).update(seq=event.seq, hash=event.hash)
     return event
 
+
+def erase_payloads(*, actor, chain: int, events: list[AuditEvent], reason: str, details: dict | None = None,
+                   always: bool = False) -> AuditEvent | None:
+    """Erase the payloads of `events` (all of `chain`) and record the erasure in that chain.
+
+    The erasure event says who, why and which events' payloads (by seq) — never what was erased. Runs in the
+    caller's transaction. Events already erased are skipped; with nothing left to erase, nothing is recorded
+    unless `always` (the request also blanked live records, and says so in `details`).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.erase_payloads must run inside the transaction that makes the change")
+    if any(e.chain != chain for e in events):
+        raise ValueError("every erased event must be in the chain the erasure is recorded in")
+    seqs = sorted(AuditPayload.objects.filter(event__in=[e.pk for e in events], erased_by__isnull=True)
+                  .values_list("event__seq", flat=True))
+    if not seqs and not always:
+        return None
+    erasure = record(actor=actor, action=ERASE_ACTION, object_type="audit.chain", object_id=chain,
+                     city=None if chain == INSTALLATION_CHAIN else chain,
+                     after={"reason": reason, "erased": seqs, **(details or {})})
+    # The one UPDATE the payload table's triggers let through: intact text → the marker, with the erasure's seq.
+    AuditPayload.objects.filter(event__chain=chain, event__seq__in=seqs, erased_by__isnull=True).update(
+        body=ERASED, erased_by=erasure.seq)
+    return erasure
+
+
+# ---- verification ----
 
 @dataclass(frozen=True)
 class ChainStatus:
@@ -61,41 +124,151 @@ class ChainStatus:
     head_hash: str
     broken_seq: int | None = None
     problem: str = ""
+    erased: int = 0
+    chain: int = INSTALLATION_CHAIN
 
 
-def verify_chain(*, batch: int = 2000, progress=None) -> ChainStatus:
-    """Recompute every link; name the first broken one."""
-    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
-    last_id = None
-    qs = AuditEvent.objects.order_by("seq")
+def _erasure_covers(chain: int, seq: int, erased_by: int, cache: dict) -> bool:
+    """Whether event `erased_by` of the chain is an erasure that lists `seq`. The erasure event itself is
+    checked (hash and link) when the verifying loop reaches it, which it always does: it comes later in the
+    same chain."""
+    if erased_by <= seq:
+        return False
+    if erased_by not in cache:
+        erasure = (AuditEvent.objects.filter(chain=chain, seq=erased_by, action=ERASE_ACTION)
+                   .select_related("payload").first())
+        listed = set()
+        if erasure is not None:
+            try:
+                body = erasure.payload.body
+            except AuditPayload.DoesNotExist:
+                body = ""
+            if body != ERASED and sha256_hex(body) == erasure.payload_digest:
+                listed = set((json.loads(body).get("after") or {}).get("erased") or [])
+        cache[erased_by] = listed
+    return seq in cache[erased_by]
+
+
+def verify_chain(*, city=None, chain: int | None = None, batch: int = 2000, progress=None) -> ChainStatus:
+    """Recompute every link and payload digest of one chain (the city's, or `chain`); name the first broken one.
+
+    A payload that no longer matches its digest passes only when it holds the erasure marker and a later
+    erasure event of the same chain lists it.
+    """
+    if chain is None:
+        chain = chain_of(getattr(city, "pk", city))
+    expected_prev, expected_seq, count, erased = GENESIS_HASH, 1, 0, 0
+    erasures: dict[int, set] = {}
+    last_seq = 0
+    qs = AuditEvent.objects.filter(chain=chain).select_related("payload").order_by("seq")
+
+    def broken(seq, problem):
+        return ChainStatus(False, count, expected_prev, seq, problem, erased, chain)
+
     while True:
-        page = list(qs.filter(seq__gt=last_id)[:batch] if last_id is not None else qs[:batch])
+        page = list(qs.filter(seq__gt=last_seq)[:batch])
         if not page:
             break
         for event in page:
             if event.seq != expected_seq:
-                problem = (f"event #{expected_seq} is missing (next stored is #{event.seq})"
-                           if event.seq > expected_seq else f"sequence #{event.seq} appears out of order")
-                return ChainStatus(False, count, expected_prev, expected_seq, problem)
+                return broken(expected_seq, f"event #{expected_seq} is missing (next stored is #{event.seq})"
+                              if event.seq > expected_seq else f"sequence #{event.seq} appears out of order")
             if event.prev_hash != expected_prev:
-                return ChainStatus(False, count, expected_prev, event.seq,
-                                   f"event #{event.seq} does not link to the previous event's hash")
-            if event.compute_hash() != event.hash:
-                return ChainStatus(False, count, expected_prev, event.seq,
-                                   f"event #{event.seq} was altered after it was written (hash mismatch)")
+                return broken(event.seq, f"event #{event.seq} does not link to the previous event's hash")
+            if event.compute_hash() != event.hash or chain_of(event.city_id_ref) != chain:
+                return broken(event.seq, f"event #{event.seq} was altered after it was written (hash mismatch)")
+            try:
+                payload = event.payload
+            except AuditPayload.DoesNotExist:
+                return broken(event.seq, f"the payload of event #{event.seq} is missing")
+            if sha256_hex(payload.body) != event.payload_digest:
+                if not (payload.body == ERASED and payload.erased_by is not None
+                        and _erasure_covers(chain, event.seq, payload.erased_by, erasures)):
+                    return broken(event.seq, f"the payload of event #{event.seq} was altered "
+                                             f"(it does not match its digest and no erasure request lists it)")
+                erased += 1
             expected_prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
-        last_id = page[-1].seq
+        last_seq = page[-1].seq
         if progress:
             progress(count)
-    head = AuditHead.objects.filter(id=1).first()
-    if head is not None and head.seq > count:
-        return ChainStatus(False, count, expected_prev, count + 1,
-                           f"the chain ends at #{count} but its recorded head is #{head.seq}: events were removed")
-    if head is not None and head.seq < count:
-        return ChainStatus(False, count, expected_prev, head.seq + 1,
-                           f"events after #{head.seq}, the recorded head, were added behind the application's back")
-    if head is not None and head.seq and head.hash != expected_prev:
-        return ChainStatus(False, count, expected_prev, head.seq, "the recorded head hash does not match the last event")
-    return ChainStatus(True, count, expected_prev)
+    head = AuditHead.objects.filter(chain=chain).first()
+    head_seq = head.seq if head is not None else 0
+    if head_seq > count:
+        return broken(count + 1, f"the chain ends at #{count} but its recorded head is #{head_seq}: "
+                                 f"events were removed")
+    if head_seq < count:
+        return broken(head_seq + 1, f"events after #{head_seq}, the recorded head, were added behind the "
+                                    f"application's back")
+    if head_seq and head.hash != expected_prev:
+        return broken(head_seq, "the recorded head hash does not match the last event")
+    return ChainStatus(True, count, expected_prev, erased=erased, chain=chain)
 
 
+def chains() -> list[int]:
+    """Every chain with a head or an event (a chain whose head row was deleted still shows up)."""
+    found = set(AuditHead.objects.values_list("chain", flat=True))
+    found |= set(AuditEvent.objects.values_list("chain", flat=True).distinct())
+    return sorted(found)
+
+
+def verify_all(*, progress=None) -> list[ChainStatus]:
+    """Every chain of the installation, each verified on its own."""
+    return [verify_chain(chain=c, progress=progress) for c in chains()]
+
+
+# ---- erasure requests ----
+
+@dataclass(frozen=True)
+class ErasureResult:
+    erasures: list[AuditEvent]
+    payloads: int
+    records: list[dict]
+
+
+@transaction.atomic
+def forget_person(*, actor, city, reason: str, username: str = "", email: str = "", phone: str = "",
+                  name: str = "") -> ErasureResult:
+    """Erase a person's contact details from this city: blank them in live records (focal points of
+    organisations, services' contacts, the account's name and email) and erase every audit payload of the
+    city's chain, and of the installation's, that holds them — all in one transaction with the erasure events.
+
+    The erasure events record who asked, why, which payloads (by seq) and which records' fields were blanked,
+    never the values. The caller checks that `actor` may (Action.ERASE_PERSONAL_DATA).
+    """
+    from django.contrib.auth import get_user_model
+
+    from tamasuk.network.models import Organisation, Service
+
+    from .queries import find_person
+
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": _("Say why the details are erased (for example, the person's request "
+                                           "of a given date).")})
+    # Found again inside the transaction, so what is erased is what is there now, not what a preview showed.
+    match = find_person(city, username=username, email=email, phone=phone, name=name)
+    records = []
+    for org, fields in match.organisations:
+        Organisation.objects.filter(pk=org.pk).update(**{f: "" for f in fields})
+        records.append({"object_type": "network.organisation", "object_id": str(org.pk), "fields": fields})
+    for service, fields in match.services:
+        Service.objects.filter(pk=service.pk).update(**{f: "" for f in fields})
+        records.append({"object_type": "network.service", "object_id": str(service.pk), "fields": fields})
+    if match.user is not None and match.user_fields:
+        get_user_model().objects.filter(pk=match.user.pk).update(**{f: "" for f in match.user_fields})
+        records.append({"object_type": match.user._meta.label_lower, "object_id": str(match.user.pk),
+                        "fields": match.user_fields})
+    erasures = []
+    city_chain = chain_of(city.pk)
+    # The city's chain always records the request when anything was found, live records included.
+    for chain in sorted({city_chain, *match.events}, key=lambda c: c != city_chain):
+        events = match.events.get(chain, [])
+        if chain != city_chain and not events:
+            continue
+        if chain == city_chain and not (events or records):
+            continue
+        erasure = erase_payloads(actor=actor, chain=chain, events=events, reason=reason, always=chain == city_chain,
+                                 details={"city": city.slug, "records": records if chain == city_chain else []})
+        if erasure is not None:
+            erasures.append(erasure)
+    return ErasureResult(erasures=erasures, payloads=match.event_count, records=records)

@@ -31,6 +31,7 @@ class Action(StrEnum):
     EDIT_ORGANISATION = "edit_organisation"  # coordinators: any; a member: the organisation it is focal point of
     EDIT_PLAN = "edit_plan"                # a plan's structure, its adoption and its reviews
     EDIT_ACTIVITY = "edit_activity"        # coordinators: any; a member: the activities its organisation leads
+    ERASE_PERSONAL_DATA = "erase_personal_data"  # forget a person's contact details, audit payloads included
 
 
 # What each role may do in its own city. Auditors read everything and write nothing.

@@ -206,7 +206,9 @@ def create_user(*, actor, username: str, email: str = "", password: str | None =
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    record(actor=actor, action="user.create", obj=user, city=city, after={"username": username, "email": email})
+    # Whether an email was given, not the address: contact details stay out of the audit chain.
+    record(actor=actor, action="user.create", obj=user, city=city,
+           after={"username": username, "email_recorded": bool(email)})
     return user, (password if temporary else None)
 
 

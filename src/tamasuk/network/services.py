@@ -18,8 +18,15 @@ SERVICE_FIELDS = ["name", "sector", "description", "start", "end", "capacity", "
                   "contact"]
 
 
+# A person's contact details are never needed in the audit chain to prove what happened: the log says
+# which of them were filled in (and, on an update, which changed), never their values.
+CONTACT_FIELDS = ["focal_point_name", "focal_point_email", "focal_point_phone"]
+
+
 def _org_snapshot(org: Organisation) -> dict:
-    return {f: getattr(org, f) for f in ORG_FIELDS}
+    data = {f: getattr(org, f) for f in ORG_FIELDS if f not in CONTACT_FIELDS}
+    data["focal_point_recorded"] = [f for f in CONTACT_FIELDS if getattr(org, f)]
+    return data
 
 
 def _service_snapshot(service: Service) -> dict:
@@ -58,12 +65,15 @@ def update_organisation(*, actor, organisation: Organisation, **changes) -> Orga
     if "sectors" in changes:
         _check_sectors(changes["sectors"])
     before = _org_snapshot(organisation)
+    contact_before = {f: getattr(organisation, f) for f in CONTACT_FIELDS}
     for key, value in changes.items():
         setattr(organisation, key, value)
     organisation.full_clean()
     organisation.save()
+    after = _org_snapshot(organisation)
+    after["focal_point_changed"] = [f for f in CONTACT_FIELDS if getattr(organisation, f) != contact_before[f]]
     record(actor=actor, action="organisation.update", obj=organisation, city=organisation.city, before=before,
-           after=_org_snapshot(organisation))
+           after=after)
     return organisation
 
 

@@ -1,9 +1,10 @@
 """The evidence pack: one plan's whole history in a zip an external auditor can check without trusting us.
 
-The pack holds the plan's versions, progress with its evidence files, reviews, indicators, and the audit chain
-from its first event to the head, with a README that explains how to recompute the chain in a few lines of
-any language. Other cities' events stay in the chain only as their links (seq, prev_hash, hash), so the chain
-can still be followed end to end without showing what another city did.
+The pack holds the plan's versions, progress with its evidence files, reviews, indicators, and the city's own
+audit chain from its first event to the head (each city has a chain of its own, so no other city's events are
+in it), with a README that explains how to recompute the chain in a few lines of any language. Each event
+carries its payload; one erased on a person's request carries the marker instead, its digest still in the
+chain, and the erasure event that lists it.
 
 Memory stays bounded by one evidence chunk and one page of audit events: files are streamed from storage into
 the zip, and the zip itself is written to a spooled temporary file.
@@ -25,7 +26,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from tamasuk.audit.models import GENESIS_HASH, AuditEvent, AuditHead, canonical_json
+from tamasuk.audit.models import ERASE_ACTION, GENESIS_HASH, AuditEvent, AuditHead, canonical_json, chain_of
 from tamasuk.audit.services import verify_chain
 from tamasuk.cities.permissions import Action, require
 
@@ -200,24 +201,26 @@ def _write_progress(pack: _Zip, plan: Plan) -> tuple[int, int, list[str]]:
 
 
 def _write_events(pack: _Zip, city_id: int, head_seq: int) -> tuple[int, int]:
-    """The chain from #1 to the head: this city's events whole, everyone else's as links only."""
-    total = mine = 0
+    """The city's own chain from #1 to the head, each event with its payload (or the note that it was erased)."""
+    total = erased = 0
     with pack.stream("audit/events.jsonl") as write:
         last = 0
         while last < head_seq:
-            page = list(AuditEvent.objects.filter(seq__gt=last, seq__lte=head_seq).order_by("seq")[:EVENTS_PAGE])
+            page = list(AuditEvent.objects.filter(chain=chain_of(city_id), seq__gt=last, seq__lte=head_seq)
+                        .select_related("payload").order_by("seq")[:EVENTS_PAGE])
             if not page:
                 break
             for event in page:
-                if event.city_id_ref == city_id:
-                    line = {**event.hashed_fields(), "hash": event.hash}
-                    mine += 1
-                else:
-                    line = {"seq": event.seq, "prev_hash": event.prev_hash, "hash": event.hash, "redacted": True}
+                payload = getattr(event, "payload", None)
+                line = {**event.hashed_fields(), "hash": event.hash,
+                        "payload": payload.body if payload is not None else None}
+                if payload is not None and payload.erased_by is not None:
+                    line["erased_by"] = payload.erased_by
+                    erased += 1
                 write((canonical_json(line) + "\n").encode("utf-8"))
                 total += 1
             last = page[-1].seq
-    return total, mine
+    return total, erased
 
 
 def write(user, plan: Plan, out) -> None:
@@ -240,24 +243,25 @@ def write(user, plan: Plan, out) -> None:
     pack.add("indicators.json", _json([_indicator_json(i) for i in indicators]))
 
     # The head is taken after the data files were read, so every change they show has its event in the chain.
-    head = AuditHead.objects.filter(id=1).first()
+    head = AuditHead.objects.filter(chain=chain_of(plan.city_id)).first()
     head_seq, head_hash = (head.seq, head.hash) if head is not None and head.seq else (0, GENESIS_HASH)
-    total, mine = _write_events(pack, plan.city_id, head_seq)
-    status = verify_chain()
+    total, erased = _write_events(pack, plan.city_id, head_seq)
+    status = verify_chain(city=plan.city_id)
     summary = {
         "head": {"seq": head_seq, "hash": head_hash},
         "chain_status": {"ok": status.ok, "length": status.length, "head_hash": status.head_hash,
-                         "broken_seq": status.broken_seq, "problem": status.problem},
+                         "broken_seq": status.broken_seq, "problem": status.problem, "erased": status.erased},
         "generated_at": generated_at, "generated_by": _who(user),
         "city": {"id": plan.city_id, "slug": plan.city.slug, "name": plan.city.name},
         "plan": {"id": plan.pk, "title": plan.title},
-        "events": {"total": total, "of_this_city": mine, "redacted": total - mine},
+        "events": {"total": total, "erased": erased},
         "evidence_problems": problems,
     }
     pack.add("audit/head.json", _json(summary))
     pack.add("README.md", render_to_string("plans/evidence_pack_readme.md", {
         **summary, "plan_title": " ".join(plan.title.split()), "versions": [v.number for v in versions],
         "updates": updates, "files": files, "reviews": len(reviews), "genesis": GENESIS_HASH,
+        "erase_action": ERASE_ACTION,
     }).encode("utf-8"))
     pack.close()
 

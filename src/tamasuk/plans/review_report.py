@@ -22,7 +22,7 @@ from django.utils.translation import get_language, get_language_bidi, pgettext
 from django.utils.translation import gettext as _
 
 from tamasuk.analysis.svg import SEQUENTIAL_PALETTES, MapArea, choropleth
-from tamasuk.audit.models import GENESIS_HASH, AuditHead
+from tamasuk.audit.models import GENESIS_HASH, AuditHead, chain_of
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.models import City
 from tamasuk.web.bidi import text_dir
@@ -267,8 +267,9 @@ def _lines(text: str) -> list[dict]:
     return [{"text": line.strip(), "dir": text_dir(line)} for line in str(text).splitlines() if line.strip()]
 
 
-def _audit_head() -> tuple[int, str]:
-    head = AuditHead.objects.filter(id=1).first()
+def _audit_head(city) -> tuple[int, str]:
+    """The head of the city's own audit chain: what an auditor compares with the evidence pack's."""
+    head = AuditHead.objects.filter(chain=chain_of(city.pk)).first()
     return (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
 
 
@@ -285,7 +286,7 @@ def context(user, review: Review) -> dict:
     area_counts = sorted(((names[c], n) for c, n in counts.items() if c in names), key=lambda r: (-r[1], r[0]))
     years, indicators = indicator_rows(user, plan, until=_review_year(review))
     board = monitoring.build(user, plan)
-    seq, head_hash = _audit_head()
+    seq, head_hash = _audit_head(city)
     plan_title = plan.display_title(language)
     return {
         "review": review, "plan": plan, "city": city, "plan_title": plan_title, "plan_dir": text_dir(plan_title),

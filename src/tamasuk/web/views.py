@@ -17,8 +17,7 @@ from django.views.decorators.http import require_POST
 from tamasuk.analysis.svg import sparkline
 from tamasuk.api.models import ApiToken
 from tamasuk.api.services import create_token, revoke_token
-from tamasuk.audit.models import AuditEvent
-from tamasuk.audit.services import verify_chain
+from tamasuk.audit import queries as audit_queries
 from tamasuk.cities import publication, queries, services
 from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Membership
 from tamasuk.cities.permissions import Action, can, national_countries
@@ -183,20 +182,17 @@ def membership_change(request, city, pk):
 @city_page(Action.VIEW_AUDIT)
 def audit(request, city):
     form = AuditFilterForm(request.GET or None)
-    events = AuditEvent.objects.filter(city_id_ref=city.pk)
-    if form.is_valid():
-        if form.cleaned_data["object_type"]:
-            events = events.filter(object_type=form.cleaned_data["object_type"])
-        if form.cleaned_data["object_id"]:
-            events = events.filter(object_id=form.cleaned_data["object_id"])
-    page = Paginator(events.order_by("-seq"), 50).get_page(request.GET.get("page"))
+    wanted = form.cleaned_data if form.is_valid() else {}
+    events = audit_queries.city_events(request.user, city, object_type=wanted.get("object_type", ""),
+                                       object_id=wanted.get("object_id", ""))
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
     filters = request.GET.copy()
     filters.pop("page", None)
     return render(request, "web/audit.html", {
-        **city_nav(request, city), "form": form, "page": page, "chain": verify_chain(),
-        "filter_query": filters.urlencode(),
-        "object_types": AuditEvent.objects.filter(city_id_ref=city.pk).values_list("object_type", flat=True)
-        .distinct().order_by("object_type"),
+        **city_nav(request, city), "form": form, "page": page,
+        "chain": audit_queries.chain_status(request.user, city), "filter_query": filters.urlencode(),
+        "object_types": audit_queries.object_types(request.user, city),
+        "may_erase": can(request.user, Action.ERASE_PERSONAL_DATA, city),
     })
 
 

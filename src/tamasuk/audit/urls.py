@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "audit"
+
+urlpatterns = [
+    path("c/<slug:slug>/audit/forget/", views.forget_person, name="forget_person"),
+]

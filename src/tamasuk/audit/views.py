@@ -1,0 +1,38 @@
+"""The erasure request page: a city administrator forgets a person's contact details."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from tamasuk.cities.permissions import Action
+from tamasuk.web.decorators import city_page
+from tamasuk.web.errors import put_on_form
+from tamasuk.web.nav import city_nav
+
+from . import queries, services
+from .forms import ForgetPersonForm
+
+
+@login_required
+@city_page(Action.ERASE_PERSONAL_DATA)
+def forget_person(request, city):
+    """GET: the form. POST: what would be erased (a preview); POST with `confirm`: erase it."""
+    form = ForgetPersonForm(request.POST or None)
+    match = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            if "confirm" in request.POST:
+                result = services.forget_person(actor=request.user, city=city, reason=form.cleaned_data["reason"],
+                                                **form.person())
+                messages.success(request, _("Erased: %(payloads)s audit payloads and %(records)s records. The "
+                                            "request is in the audit log.")
+                                 % {"payloads": result.payloads, "records": len(result.records)})
+                return redirect("web:audit", city.slug)
+            match = queries.find_person(city, **form.person())
+        except ValidationError as exc:
+            put_on_form(form, exc)
+            if "confirm" in request.POST and "username" not in form.errors:
+                match = queries.find_person(city, **form.person())
+    return render(request, "audit/forget_person.html", {**city_nav(request, city), "form": form, "match": match})
