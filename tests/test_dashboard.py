@@ -152,7 +152,7 @@ def test_counts_of_people_below_k_are_hidden_from_the_national_liaison(monitored
     assert city.suppression_k == 5
     d = dashboard.build(users["national"], monitored["plan"], today=TODAY)
     rows = {r.indicator.code: r for r in d.indicators}
-    assert d.suppression_k == 5
+    assert d.published_k == 5
     assert rows["I3"].actual == "<5" and rows["I3"].baseline == "<5" and rows["I3"].percent is None
     assert rows["I3"].suppressed and rows["I3"].percent_text == "–"
     assert rows["I1"].actual == 12 and rows["I1"].baseline == 0  # 12 is at least k; a zero identifies nobody
@@ -160,7 +160,7 @@ def test_counts_of_people_below_k_are_hidden_from_the_national_liaison(monitored
     drawn = dashboard.charts(d)["indicators"]
     assert "4 of a target" not in drawn and "&lt;5 of a target of 20 people" in drawn
     # the city team sees the true numbers
-    assert dashboard.build(users["analyst"], monitored["plan"], today=TODAY).suppression_k is None
+    assert dashboard.build(users["analyst"], monitored["plan"], today=TODAY).published_k is None
 
 
 def test_charts_are_the_four_drawings_of_the_dashboard(monitored, users):

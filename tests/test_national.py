@@ -110,8 +110,8 @@ def kenya(db, city, users):
                        [("1.1.1", [n2], "planned"), ("1.1.2", [n3], "planned")],
                        [("J1", "1.1.1", ["sex", "age_band"],
                          [({"sex": "f"}, 20), ({"sex": "m"}, 25), ({"age_band": "15-24"}, 30),
-                          ({"age_band": "25-34"}, 15)]),
-                        ("J2", None, ["sex"], [({"sex": "f"}, 6), ({"sex": "m"}, 6)])])
+                          ({"age_band": "25-34"}, 15), ({}, 45)]),
+                        ("J2", None, ["sex"], [({"sex": "f"}, 6), ({"sex": "m"}, 6), ({}, 12)])])
     network_only = plan(kisumu, kisumu_org, "Kisumu network-only plan", "network",
                         [("1.1.1", [n1, n2, n3], "planned")],
                         [("K1", "1.1.1", ["sex"], [({"sex": "f"}, 1000), ({"sex": "m"}, 1000)])])
@@ -142,41 +142,39 @@ def test_the_liaison_sees_shared_plans_and_the_heatmap_but_not_the_network_only_
                      r"<td class=\"num\">0</td>", table)
 
 
-def test_roll_ups_hide_a_small_cell_and_its_complement_and_keep_the_totals_true(kenya, client_for):
+def test_roll_ups_add_up_only_what_the_cities_publish(kenya, client_for):
     response = _national(client_for("national"), kenya["framework"])
     rollup = response.context["overview"].rollup
     assert (rollup.year, rollup.k, rollup.indicators, rollup.plans) == (2025, 5, 3, 2)
     by_sex, by_age = rollup.breakdowns
-    assert by_sex.columns == ["f", "m"] and by_age.columns == ["15-24", "25-34", ""]
+    assert by_sex.columns == ["f", "m", ""] and by_age.columns == ["15-24", "25-34", ""]
     # Rows: N1 (Mombasa's 3 women and 40 men), N2 (Kisumu's 20 and 25), N3 (nobody), not linked (6 and 6).
-    # 3 < k is hidden; so must be a partner in its row and column, else 43 - 40 would give it away. The
+    # Mombasa publishes 3 as "<5" and hides its partner 40 as "x" (else 43 - 40 would give it away); the roll-up
+    # shows those markers, never a sum that includes them (the women's column, N1's "not recorded"). The
     # network-only plan's 2,000 people are nowhere.
-    assert by_sex.cells == [["<5", "x"], [20, 25], [0, 0], ["x", "x"]]
-    assert by_sex.row_totals == [43, 45, 0, 12] and by_sex.col_totals == [29, 71] and by_sex.total == 100
-    for r, row in enumerate(by_sex.cells):
-        hidden = [c for c in row if isinstance(c, str)]
-        assert len(hidden) != 1, f"row {r} has a lone hidden cell"
-    for c in range(2):
-        column = [row[c] for row in by_sex.cells]
-        assert sum(isinstance(v, str) for v in column) != 1
-    # Ages: only Kisumu recorded them; the rest of each row's people are "not recorded". Nothing small.
+    assert by_sex.cells == [["<5", "x", "–"], [20, 25, 0], [0, 0, 0], [6, 6, 0]]
+    assert by_sex.row_totals == [43, 45, 0, 12] and by_sex.col_totals == ["–", "–", "–"] and by_sex.total == 100
+    # Ages: only Kisumu recorded them; the rest of each row's people are "not recorded".
     assert by_age.cells == [[0, 0, 43], [30, 15, 0], [0, 0, 0], [0, 0, 12]]
     html = response.content.decode()
     assert '<td class="num suppressed"><bdi dir="ltr">&lt;5</bdi></td>' in html
     assert '<bdi dir="ltr">3</bdi>' not in html.split('class="rollup"')[1]
+    # The same cells as the plan's own page shows the liaison.
+    plan = client_for("national").get(reverse("plans:plan", args=["mombasa", kenya["mombasa"].pk]))
+    assert plan.status_code == 200
 
 
-def test_a_small_row_total_withholds_the_second_breakdown(kenya, users, client_for):
-    """When a total had to be hidden, the age table (which shares the totals) is not published beside it."""
+def test_a_small_count_stays_hidden_in_the_roll_up(kenya, users, client_for):
     from tamasuk.plans.models import PlanIndicator
 
     j2 = PlanIndicator.objects.get(plan=kenya["kisumu"], code="J2")
     services.record_actuals(actor=users["coordinator"], indicator=j2, year=2025,
-                            values=[services.ActualInput(value=Decimal(2), sex="f"),
+                            values=[services.ActualInput(value=Decimal(3)),
+                                    services.ActualInput(value=Decimal(2), sex="f"),
                                     services.ActualInput(value=Decimal(1), sex="m")])
     rollup = _national(client_for("national"), kenya["framework"]).context["overview"].rollup
-    assert rollup.totals[3] == "<5"
-    assert [b.dimension for b in rollup.breakdowns] == ["sex"] and rollup.withheld == ["age_band"]
+    assert rollup.totals[3] == "<5" and rollup.total == "–"
+    assert rollup.breakdowns[0].cells[3] == ["–", "–", "–"]
 
 
 @pytest.mark.parametrize("role", ["national_other", "admin", "coordinator", "peer", "outsider"])

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Router, Schema
 from ninja.security import HttpBearer, django_auth
 
-from tamasuk.cities import queries
+from tamasuk.cities import publication, queries
 from tamasuk.cities.permissions import role_in, visible_levels
 from tamasuk.mapping.api import router as mapping_router
 from tamasuk.network.api import router as network_router
@@ -86,7 +86,7 @@ class MeOut(Schema):
 def _city_out(request, city) -> dict:
     return {
         "slug": city.slug, "name": city.name, "country": city.country, "languages": city.languages,
-        "time_zone": city.time_zone, "suppression_k": city.suppression_k, "is_demo": city.is_demo,
+        "time_zone": city.time_zone, "suppression_k": publication.threshold(city), "is_demo": city.is_demo,
         "your_role": role_in(request.auth, city), "visible_levels": visible_levels(request.auth, city),
     }
 

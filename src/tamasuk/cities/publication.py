@@ -161,6 +161,16 @@ def protect_line(values: list[int], k: int) -> tuple[list[Value], Value]:
     return [table.cells[(i, "n")] for i in keys], table.total
 
 
+def threshold(city: City) -> int:
+    """The city's k: counts below it never leave the city team (for notes that explain the markers)."""
+    return city.suppression_k
+
+
+def raw_table(rows: list, cols: list, counts: dict) -> Table:
+    """A table as recorded, for the city team's own spans and analyses."""
+    return protect(rows, cols, counts, 0, raw=True)
+
+
 def single_count(value, k: int):
     """One count of people standing alone (a baseline, a year's total with nothing else published beside it):
     below k and above zero it is shown as "<k"."""

@@ -120,14 +120,14 @@ def report_counts(request, slug: str, year: int | None = None, since: dt.date | 
         counts = queries.report_counts(request.auth, city, since=since, until=until)
         level = max(city_queries.levels(city) or [1])
         rows = sorted({a.code for a in city_queries.areas(request.auth, city, level=level)} | {a for a, _c in counts})
-        table = publication.protect(rows, list(ReportCategory.values), counts, city.suppression_k, raw=True)
+        table = publication.raw_table(rows, list(ReportCategory.values), counts)
     else:
         years = publication.report_years(city)
         year = year if year is not None else (years[0] if years else dt.date.today().year)
         table = queries.published_report_counts(request.auth, city, year=year)
     totals = dict(table.col_totals)
     totals["all"] = table.total
-    return {"year": year, "since": since, "until": until, "k": city.suppression_k, "suppressed": not table.raw,
+    return {"year": year, "since": since, "until": until, "k": publication.threshold(city), "suppressed": not table.raw,
             "categories": list(table.cols), "areas": [{"code": r, "counts": table.row(r)} for r in table.rows],
             "totals": totals}
 

@@ -151,7 +151,7 @@ class Dashboard:
     budget: list[BudgetRow]
     budget_total: BudgetRow
     cancelled: int = 0
-    suppression_k: int | None = None  # set when counts of people below k are hidden from this reader
+    published_k: int | None = None  # set when counts of people below k are hidden from this reader
     area_level_name: str = field(default="")
 
     @property
@@ -194,7 +194,7 @@ def build(user, plan: Plan, *, today: dt.date | None = None) -> Dashboard:
     language = translation.get_language()
     today = today or timezone.localdate()
     city = plan.city
-    k = None if publication.sees_everything(user, city) else city.suppression_k  # for the note under the table
+    k = None if publication.sees_everything(user, city) else publication.threshold(city)  # the note under the table
     published = queries.values(user, plan)
 
     latest: dict[int, tuple[str, str]] = {}
@@ -248,7 +248,7 @@ def build(user, plan: Plan, *, today: dt.date | None = None) -> Dashboard:
         by_pillar=list(by_pillar.values()), by_area=area_rows,
         indicators=[_indicator_row(i, language, today, published[i.pk]) for i in queries.indicators(user, plan)],
         budget=list(budget.values()), budget_total=budget_total,
-        cancelled=len(states) - len(counted), suppression_k=k, area_level_name=city.level_name(1),
+        cancelled=len(states) - len(counted), published_k=k, area_level_name=city.level_name(1),
     )
 
 

@@ -498,11 +498,12 @@ def _bars(x: int, y: int) -> tuple[int, int, int]:
 
 
 def _evidence(first: int, wards) -> dict:
+    # A programme for young people leaving gangs: the evidence is a quarter's summary across its wards, never
+    # per-session, per-ward counts by sex and age (tiny numbers that could point at a young person).
     sheet = io.StringIO()
-    sheet.write("session_date,ward,female_15_24,female_25_34,male_15_24,male_25_34\n")
-    for k, (month, day) in enumerate([(2, 13), (2, 20), (2, 27), (3, 5), (3, 12), (3, 19)]):
-        ward = wards[[3, 4, 17, 18][k % 4]].name
-        sheet.write(f"{first}-{month:02d}-{day:02d},{ward},{2 + k % 3},{k % 2},{8 + k},{3 + k % 4}\n")
+    sheet.write("quarter,sessions_held,wards,attendances_female,attendances_male,note\n")
+    names = "; ".join(wards[i].name for i in (3, 4, 17, 18))
+    sheet.write(f"{first}-Q1,6,{names},21,88,Attendances over all sessions; no names or per-session counts kept\n")
     dialogue = io.StringIO()
     dialogue.write("forum_date,ward,women,men,youth_under_25\n")
     for k, ward in enumerate([2, 3, 7, 17, 23, 26]):

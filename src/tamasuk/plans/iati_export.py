@@ -66,7 +66,7 @@ def warnings_for(plan: Plan) -> list[str]:
     if plan.visibility != Visibility.PUBLIC:
         warnings.append(_("The plan is not shared with the public: publishing this file makes its activities, "
                           "budgets and results public (counts of people below %(k)s are withheld).")
-                        % {"k": plan.city.suppression_k})
+                        % {"k": publication.threshold(plan.city)})
     if plan.status == PlanStatus.DRAFT:
         warnings.append(_("This plan is a draft: publish it once it is adopted."))
     return warnings
@@ -91,7 +91,7 @@ def _export(user, plan: Plan, lang: str) -> dict:
     today = timezone.localdate()
     # The file is for publication (the IATI registry is public): small counts of people are withheld whoever
     # downloads it, the city team included.
-    withhold = _Withholding(city.suppression_k, publication.plan_values(plan, publication.Audience.PUBLIC))
+    withhold = _Withholding(publication.threshold(city), publication.plan_values(plan, publication.Audience.PUBLIC))
     activities = list(queries.activities(user, plan))
     indicators = list(queries.indicators(user, plan))
     updates = defaultdict(list)

@@ -5,8 +5,8 @@ cities) and anyone working in one of its cities, since they align their plans to
 (plans shared at the national level, the heatmap of activities against national pillars, the roll-ups of people
 reached) is for the country's national liaisons only: queries.national_plans decides that.
 
-Roll-ups are counts of people leaving the city team, so every count passes small-cell suppression
-(analysis.disclosure) at the strictest threshold k of the cities that contribute.
+Roll-ups are counts of people leaving the city team: they add up what each city publishes at the national level
+(cities/publication.py), never the numbers as recorded.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from tamasuk.analysis.disclosure import DisclosureError, suppress
 from tamasuk.analysis.heatmap import count_by_column
+from tamasuk.cities import publication
 from tamasuk.cities.permissions import may_read_framework
 
 from . import queries
-from .models import Activity, ActivityStatus, Actual, NationalFramework, NationalPillar, Plan, PlanIndicator
+from .models import Activity, ActivityStatus, NationalFramework, NationalPillar, Plan, PlanIndicator
 
 COUNTRY_RE = re.compile(r"^[A-Z]{3}$")
 NOT_LINKED = None  # the roll-up row of indicators that serve no national pillar
@@ -77,8 +77,6 @@ class Rollup:
     totals: list[int | str] = field(default_factory=list)
     total: int | str = 0
     breakdowns: list[Breakdown] = field(default_factory=list)
-    withheld: list[str] = field(default_factory=list)  # dimensions not published (see _rollup)
-    refused: bool = False  # the table cannot be published safely at this k
 
 
 @dataclass
@@ -120,38 +118,50 @@ def _heatmap(plans: list[Plan], pillars: list[NationalPillar]) -> HeatmapData:
     return HeatmapData(plans, pillars, counts, unaligned)
 
 
-def _whole(value: Decimal) -> int:
-    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def _count(shown) -> int | str | None:
+    """A published count as a whole number, or its marker; None if withheld."""
+    if shown is None or isinstance(shown, str):
+        return shown
+    return int(Decimal(shown).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _people(actuals: list[Actual]) -> tuple[int, dict[str, int], dict[str, int]]:
-    """An indicator's count for a year as (total, by sex, by age band), whichever cells were recorded.
+def _people(cells: list[publication.Cell]) -> tuple[object, dict[str, object], dict[str, object]]:
+    """An indicator's published count for a year as (total, by sex, by age band): each a whole number, a marker,
+    or None (withheld). Cells of one dimension alone are used when recorded, else sums of the sex × age band cells
+    (a sum is a number only when every cell in it is)."""
+    total = None
+    sex: dict[str, list] = {}
+    age: dict[str, list] = {}
+    cross_sex: dict[str, list] = {}
+    cross_age: dict[str, list] = {}
+    for c in cells:
+        d, v = c.dimensions, _count(c.shown)
+        if not d:
+            total = v
+        elif "group" in d:
+            continue
+        elif "sex" in d and "age_band" in d:
+            cross_sex.setdefault(d["sex"], []).append(v)
+            cross_age.setdefault(d["age_band"], []).append(v)
+        elif "sex" in d:
+            sex.setdefault(d["sex"], []).append(v)
+        elif "age_band" in d:
+            age.setdefault(d["age_band"], []).append(v)
+    return total, {k: _sum(v) for k, v in (sex or cross_sex).items()}, {k: _sum(v) for k, v in (age or cross_age).items()}
 
-    Marginal cells (sex only, age band only) are used when recorded, else sums of the sex × age band cells. The
-    total is the largest of what the recorded cells say, so that "not recorded" is never negative.
-    """
-    total = by_group = 0
-    sex: dict[str, int] = {}
-    age: dict[str, int] = {}
-    cross_sex: dict[str, int] = {}
-    cross_age: dict[str, int] = {}
-    for a in actuals:
-        v = _whole(a.value)
-        if a.group:
-            if not (a.sex or a.age_band):
-                by_group += v
-        elif a.sex and a.age_band:
-            cross_sex[a.sex] = cross_sex.get(a.sex, 0) + v
-            cross_age[a.age_band] = cross_age.get(a.age_band, 0) + v
-        elif a.sex:
-            sex[a.sex] = sex.get(a.sex, 0) + v
-        elif a.age_band:
-            age[a.age_band] = age.get(a.age_band, 0) + v
-        else:
-            total += v
-    sex = sex or cross_sex
-    age = age or cross_age
-    return max(total, sum(sex.values()), sum(age.values()), by_group), sex, age
+
+def _sum(values: list):
+    """A sum of published counts: a number when every part is one; a lone marker among zeros stays that marker
+    (its range is the sum's); anything else is withheld ("–"), since it would add up hidden counts."""
+    if all(isinstance(v, int) for v in values):
+        return sum(values)
+    hidden = [v for v in values if not isinstance(v, int)]
+    if len(hidden) == 1 and hidden[0] is not None and all(v == 0 for v in values if isinstance(v, int)):
+        return hidden[0]
+    return WITHHELD
+
+
+WITHHELD = "–"
 
 
 def _band_key(band: str):
@@ -164,68 +174,53 @@ def _rollup(plans: list[Plan], pillars: list[NationalPillar], year: int | None) 
 
     An indicator of an activity counts under every national pillar the activity serves (so the sum of the rows
     can count someone twice); indicators of objectives, of the plan, or of an activity serving no national pillar
-    go in the "not linked" row. Tables by sex and by age band are suppressed one by one; both share the rows'
-    totals, so the second is published only if every row total and the grand total were published in both:
-    then each table is protected on its own (the published totals are all they have in common).
+    go in the "not linked" row. Every number is a sum of counts as each city publishes them at the national level
+    (cities/publication.py): a sum that would include a hidden count is withheld, so the roll-up tells a liaison
+    nothing that the plans' own pages do not, and no hidden count can be worked out by combining them.
     """
-    k = max((p.city.suppression_k for p in plans), default=5)
+    k = max((publication.threshold(p.city) for p in plans), default=5)
     rows: list[NationalPillar | None] = [*pillars, NOT_LINKED]
     indicators = list(PlanIndicator.objects.filter(plan__in=plans, counts_people=True)
                       .select_related("activity").prefetch_related("activity__national_pillars"))
-    actuals: dict[int, dict[int, list[Actual]]] = {}
-    for a in Actual.objects.filter(indicator__in=indicators):
-        actuals.setdefault(a.year, {}).setdefault(a.indicator_id, []).append(a)
-    years = sorted(actuals, reverse=True)
-    if year not in actuals:
+    published = {}
+    for p in plans:
+        published.update(publication.plan_values(p, publication.Audience.NATIONAL))
+    years = sorted({y for i in indicators for y in published[i.pk].years}, reverse=True)
+    if year not in years:
         year = years[0] if years else None
     result = Rollup(year=year, years=years, k=k, rows=rows)
     if year is None:
         return result
     row_of = {p.pk: i for i, p in enumerate(pillars)}
     n = len(rows)
-    totals = [0] * n
-    by_sex = [dict() for _ in range(n)]
-    by_age = [dict() for _ in range(n)]
-    counted = [i for i in indicators if i.pk in actuals[year]]
+    totals: list[list] = [[] for _ in range(n)]
+    by_sex: list[dict[str, list]] = [{} for _ in range(n)]
+    by_age: list[dict[str, list]] = [{} for _ in range(n)]
+    counted = [i for i in indicators if published[i.pk].years.get(year)]
     for indicator in counted:
-        total, sex, age = _people(actuals[year][indicator.pk])
+        total, sex, age = _people(published[indicator.pk].years[year])
         served = [row_of[p.pk] for p in indicator.activity.national_pillars.all() if p.pk in row_of] \
             if indicator.activity else []
         for r in served or [n - 1]:
-            totals[r] += total
+            totals[r].append(total)
             for cells, known in ((by_sex[r], sex), (by_age[r], age)):
                 for key, v in known.items():
-                    cells[key] = cells.get(key, 0) + v
-                cells[""] = cells.get("", 0) + total - sum(known.values())
+                    cells.setdefault(key, []).append(v)
+                rest = _sum([total, *(-x if isinstance(x, int) else x for x in known.values())]) \
+                    if known else total
+                cells.setdefault("", []).append(rest)
     result.indicators = len(counted)
     result.plans = len({i.plan_id for i in counted})
-    tables = []
+    row_totals = [_sum(t) for t in totals]
+    result.totals, result.total = row_totals, _sum(row_totals)
     for dimension, cells, order in (("sex", by_sex, ["f", "m"]),
                                     ("age_band", by_age, sorted({b for c in by_age for b in c if b}, key=_band_key))):
         columns = [c for c in order if any(row.get(c) for row in cells)]
         if not columns:
             continue  # nobody recorded this dimension: the totals say everything there is
-        if any(row.get("") for row in cells):
+        if any(_sum(row.get("", [])) not in (0, None) for row in cells if row.get("")):
             columns.append("")
-        tables.append((dimension, columns, [[row.get(c, 0) for c in columns] for row in cells]))
-    try:
-        if not tables:
-            published = suppress(totals, k=k)
-            result.totals, result.total = list(published.cells), published.total
-            return result
-        first, shared_hidden = None, False
-        for dimension, columns, matrix in tables:
-            published = suppress(matrix, k=k)
-            hidden = bool(published.row_totals_suppressed.any() or published.total_suppressed)
-            if first is not None and (hidden or shared_hidden):
-                result.withheld.append(dimension)
-                continue
-            first = first or published
-            shared_hidden = shared_hidden or hidden
-            result.breakdowns.append(Breakdown(dimension, columns, [list(r) for r in published.cells],
-                                               list(published.row_totals), list(published.col_totals),
-                                               published.total))
-        result.totals, result.total = list(first.row_totals), first.total
-    except DisclosureError:
-        result.refused, result.breakdowns, result.withheld = True, [], []
+        matrix = [[_sum(row.get(c, [])) for c in columns] for row in cells]
+        result.breakdowns.append(Breakdown(dimension, columns, matrix, row_totals,
+                                           [_sum([m[j] for m in matrix]) for j in range(len(columns))], result.total))
     return result

@@ -150,5 +150,4 @@ def national(request, country):
         context["totals_only"] = [{"name": name, "total": _cell(v)} for name, v in
                                   zip(row_names, rollup.totals, strict=True)] if not rollup.breakdowns else []
         context["grand_total"] = _cell(rollup.total)
-        context["withheld"] = [_("by sex") if d == "sex" else _("by age band") for d in rollup.withheld]
     return render(request, "plans/national.html", context)

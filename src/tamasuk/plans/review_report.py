@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from tamasuk.analysis.svg import SEQUENTIAL_PALETTES, MapArea, choropleth
 from tamasuk.audit.models import GENESIS_HASH, AuditHead, chain_of
+from tamasuk.cities import publication
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.models import City
 from tamasuk.web.bidi import text_dir
@@ -305,7 +306,7 @@ def context(user, review: Review) -> dict:
         "framework_name": plan.framework.display_name(language) if plan.framework else "",
         # U+2192 does not mirror: in a right-to-left line "before → after" would point back at "before".
         "arrow": "←" if get_language_bidi() else "→",
-        "LANG": language, "BIDI": get_language_bidi(),
+        "LANG": language, "BIDI": get_language_bidi(), "k": publication.threshold(city),
     }
 
 

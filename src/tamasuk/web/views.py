@@ -117,7 +117,7 @@ def area_page(request, city, code):
         "series": series,
         "report_categories": categories,
         "report_years": [{**y, "cells": [y["counts"][c] for c, _label in categories]} for y in report_years],
-        "reports_published": not publication.sees_everything(request.user, city),
+        "reports_published": not publication.sees_everything(request.user, city), "k": publication.threshold(city),
         "rank_history": mapping_queries.rank_history(request.user, city, area),
         "area": area,
         "area_name": area.display_name(get_language()),
