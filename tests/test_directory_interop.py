@@ -46,12 +46,12 @@ def _token(html: str) -> str:
 
 
 def _events(action: str, since: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action=action, seq__gt=since).order_by("seq"))
+    return list(AuditEvent.objects.filter(action=action, pk__gt=since).order_by("pk"))
 
 
 def _head() -> int:
-    last = AuditEvent.objects.order_by("-seq").first()
-    return last.seq if last else 0
+    last = AuditEvent.objects.order_by("-pk").first()
+    return last.pk if last else 0
 
 
 @pytest.fixture

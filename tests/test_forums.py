@@ -79,7 +79,7 @@ def test_recording_a_meeting_writes_the_meeting_its_decisions_items_and_exactly_
         city, forum, profile, client_for, users):
     ward = city.areas.filter(level=2).order_by("code").first()
     data = _form_data(forum, city, **{"decisions-0-profile": str(profile.pk), "items-0-areas": [str(ward.pk)]})
-    last = AuditEvent.objects.order_by("-seq").first().seq
+    last = AuditEvent.objects.order_by("-pk").first().pk
     response = client_for("coordinator").post(reverse("network:new_meeting", args=[city.slug, forum.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     meeting = Meeting.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
@@ -92,7 +92,7 @@ def test_recording_a_meeting_writes_the_meeting_its_decisions_items_and_exactly_
     items = list(meeting.action_items.order_by("due"))
     assert [i.text for i in items] == ["Tell the faith councils", "Allocate outreach teams"]
     assert list(items[1].areas.all()) == [ward]
-    events = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq"))
+    events = list(AuditEvent.objects.filter(pk__gt=last).order_by("pk"))
     assert [e.action for e in events] == ["meeting.create", "decision.create", "decision.create",
                                           "action_item.create", "action_item.create"]
     assert {e.actor_label for e in events} == {"coordinator"} and {e.city_id_ref for e in events} == {city.pk}
@@ -137,7 +137,7 @@ def test_overdue_is_open_and_past_due_only(city, forum, users, member_org, other
     forum_services.set_action_item_status(actor=users["coordinator"], item=late, status=ActionStatus.DONE)
     late.refresh_from_db()
     assert not late.is_overdue(TODAY) and late.closed_at is not None
-    assert AuditEvent.objects.order_by("-seq").first().action == "action_item.status"
+    assert AuditEvent.objects.order_by("-pk").first().action == "action_item.status"
 
 
 def test_the_demo_forums_have_past_meetings_a_cited_profile_and_overdue_items(city):
