@@ -475,3 +475,22 @@ def test_deciding_pages_freeze_only_what_the_person_saw(client_for, city, draft,
     r = c.post(_url("plans:adopt_review", city.slug, review.pk), {"version": review.version, "structure": token})
     review.refresh_from_db()
     assert review.status == "adopted"
+
+
+def test_the_plan_api_keeps_whole_numbers_whole_and_small_counts_hidden(city, client_for):
+    """Whole numbers stay whole ("30", never "3E+1"); outside the city team no count of people from 1 to k-1."""
+    from django.urls import reverse
+
+    from tamasuk.plans.models import Plan, Target
+
+    plan = Plan.objects.filter(city=city).first()
+    target = Target.objects.filter(indicator__plan=plan).select_related("indicator").first()
+    target.value = Decimal(30)
+    target.save(update_fields=["value"])
+    for role in ("coordinator", "national"):
+        data = client_for(role).get(reverse("api-1:get_plan", args=["mombasa", plan.pk])).json()
+        row = next(i for i in data["indicators"] if i["code"] == target.indicator.code)
+        assert next(v for v in row["values"] if v["year"] == target.year)["target"] == "30"
+        if role == "national":
+            shown = [v["actual"] for i in data["indicators"] if i["counts_people"] for v in i["values"]]
+            assert not any(v is not None and not v.startswith("<") and 0 < Decimal(v) < 5 for v in shown)

@@ -80,7 +80,7 @@ def get_plan(request, slug: str, pk: int):
         values = []
         for year in range(p.start_year, p.end_year + 1):
             shown = _text(published[i.pk].total(year))
-            values.append({"year": year, "target": str(targets[year].normalize()) if year in targets else None,
+            values.append({"year": year, "target": _text(targets.get(year)),
                            "actual": shown})
         indicators.append({"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind,
                            "counts_people": i.counts_people,
@@ -91,4 +91,5 @@ def get_plan(request, slug: str, pk: int):
 
 
 def _text(value) -> str | None:
-    return value if value is None or isinstance(value, str) else str(value.normalize())
+    # format(…, "f"): str() of a normalised 30 is "3E+1"
+    return value if value is None or isinstance(value, str) else format(value.normalize(), "f")
