@@ -82,6 +82,12 @@ class ModerateForm(forms.Form):
     moderated_text = forms.CharField(label=_("Text cleared for sharing (remove anything that identifies someone)"),
                                      required=False, widget=forms.Textarea(attrs={"rows": 3}))
     share = forms.BooleanField(label=_("Share with the prevention network"), required=False)
+    # Offered once the text was flagged: the writer confirms what the personal-data check found is harmless.
+    confirmed_not_personal = forms.BooleanField(label=_("I checked: this is not personal data"), required=False,
+                                                widget=forms.HiddenInput)
+
+    def ask_to_confirm(self):
+        self.fields["confirmed_not_personal"].widget = forms.CheckboxInput()
 
 
 class HotspotForm(forms.Form):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from tamasuk.analysis.geometry import PointLocator
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City, Visibility
+from tamasuk.network.personal_data import check_text_to_share
 
 from .models import (
     SENSITIVE_THEMES,
@@ -294,14 +295,22 @@ def locate(city: City, lon: float, lat: float) -> Area | None:
 
 
 @transaction.atomic
-def moderate_report(*, actor, report: CommunityReport, moderated_text: str, share: bool) -> CommunityReport:
+def moderate_report(*, actor, report: CommunityReport, moderated_text: str, share: bool,
+                    confirmed_not_personal: bool = False) -> CommunityReport:
+    """The text cleared for sharing: refused while it looks like it holds personal data (a phone number, an
+    email address, a name of the city's people) unless the coordinator confirms it does not."""
+    moderated_text = moderated_text.strip()
+    confirmed = check_text_to_share(city=report.city, field="moderated_text", text=moderated_text,
+                                    confirmed=confirmed_not_personal)
     before = {"status": report.status, "visibility": report.visibility}
-    report.moderated_text = moderated_text.strip()
+    report.moderated_text = moderated_text
     report.status = ReportStatus.MODERATED
     report.visibility = Visibility.NETWORK if share else Visibility.CITY
     report.save(update_fields=["moderated_text", "status", "visibility"])
-    record(actor=actor, action="report.moderate", obj=report, city=report.city, before=before,
-           after={"status": report.status, "visibility": report.visibility})
+    after = {"status": report.status, "visibility": report.visibility}
+    if confirmed:  # a flag, never the text
+        after["personal_data_confirmed"] = True
+    record(actor=actor, action="report.moderate", obj=report, city=report.city, before=before, after=after)
     return report
 
 

@@ -22,7 +22,9 @@ from tamasuk.analysis import hotspots as hs
 from tamasuk.analysis.svg import MapArea, bar_chart, choropleth
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, can
+from tamasuk.network.personal_data import PersonalDataFound
 from tamasuk.web.decorators import city_page
+from tamasuk.web.errors import put_on_form
 from tamasuk.web.nav import city_nav
 
 from . import queries, services
@@ -313,9 +315,17 @@ def new_report(request, city):
 @login_required
 @city_page(Action.EDIT_CITY_DATA)
 def moderate_report(request, city, pk):
+    """Saves the text cleared for sharing; when it looks like it holds personal data, shows the report again
+    with what was found and a box to confirm it is not personal data."""
     report = get_object_or_404(CommunityReport, pk=pk, city=city)
     form = ModerateForm(request.POST)
     if form.is_valid():
-        services.moderate_report(actor=request.user, report=report, **form.cleaned_data)
+        try:
+            services.moderate_report(actor=request.user, report=report, **form.cleaned_data)
+        except PersonalDataFound as exc:
+            put_on_form(form, exc)
+            form.ask_to_confirm()
+            return render(request, "mapping/moderate.html", {**city_nav(request, city), "report": report,
+                                                             "form": form})
         messages.success(request, _("Report moderated."))
     return redirect("mapping:reports", city.slug)

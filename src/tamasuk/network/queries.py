@@ -61,3 +61,28 @@ def services(user, city: City, *, sector: str | None = None, area=None, organisa
 def links(user, city: City):
     require(user, Action.READ_CITY_DATA, city)
     return Link.objects.filter(city=city).select_related("source", "target")
+
+
+def people_names(city: City) -> list[str]:
+    """Names that identify people of the city's network, for the personal-data check of text about to be
+    shared (never shown: the check reports only what the writer typed). Members' first, last and full names
+    and usernames (not accounts named after a role, such as the demo's "member"), organisations' focal points
+    and services' contacts that are names (no digits, no "@")."""
+    from django.contrib.auth import get_user_model
+
+    from tamasuk.cities.models import Membership, Role
+
+    roles = {r.value for r in Role} | {str(r.label).casefold() for r in Role}
+    names: set[str] = set()
+    users = get_user_model().objects.filter(
+        pk__in=Membership.objects.filter(city=city).values("user")).values_list("username", "first_name", "last_name")
+    for username, first, last in users:
+        names.update(n for n in (first, last, f"{first} {last}".strip()) if n)
+        if username.casefold() not in roles:
+            names.add(username)
+    names.update(Organisation.objects.filter(city=city).exclude(focal_point_name="")
+                 .values_list("focal_point_name", flat=True))
+    for contact in Service.objects.filter(city=city).exclude(contact="").values_list("contact", flat=True):
+        if "@" not in contact and not any(ch.isdigit() for ch in contact):
+            names.add(contact)
+    return sorted(n.strip() for n in names if n.strip())

@@ -182,6 +182,9 @@ class ProgressForm(VersionedForm):
     status = forms.ChoiceField(label=_("Status"), choices=ProgressStatus.choices)
     narrative = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 4}),
                                 help_text=_("Activities held, people reached, obstacles. Never residents' names."))
+    # Offered once the narrative was flagged: the writer confirms what the personal-data check found is harmless.
+    confirmed_not_personal = forms.BooleanField(label=_("I checked: this is not personal data"), required=False,
+                                                widget=forms.HiddenInput)
     spent = forms.DecimalField(label=_("Spent in the quarter"), min_value=0, max_digits=14, decimal_places=2,
                                required=False)
     evidence = MultipleFileField(label=_("Evidence files"), required=False,
@@ -196,6 +199,9 @@ class ProgressForm(VersionedForm):
         self.max_bytes = max_bytes
         self.fields["spent"].label = _("Spent in the quarter (%(currency)s)") % {"currency": currency}
         self.fields["evidence"].help_text = self.fields["evidence"].help_text % {"mb": max_mb}
+
+    def ask_to_confirm(self):
+        self.fields["confirmed_not_personal"].widget = forms.CheckboxInput()
 
     def clean_evidence(self):
         files = self.cleaned_data["evidence"]

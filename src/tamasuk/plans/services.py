@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from tamasuk.audit.models import AuditEvent
 from tamasuk.audit.services import record
-from tamasuk.cities.models import City
+from tamasuk.cities.models import City, Visibility
+from tamasuk.network.personal_data import check_text_to_share
 
 from .diff import same_design
 from .models import (
@@ -537,14 +538,19 @@ def _add_evidence(*, actor, update: ProgressUpdate, upload: EvidenceInput) -> Ev
 @transaction.atomic
 def record_progress(*, actor, activity: Activity, period: str, status: str, narrative: str,
                     spent: Decimal | None = None, evidence: list[EvidenceInput] = (),
-                    expected_version: int | None = None) -> ProgressUpdate:
-    """Record (or correct) an activity's progress for a quarter, with its evidence files, as one change."""
+                    expected_version: int | None = None, confirmed_not_personal: bool = False) -> ProgressUpdate:
+    """Record (or correct) an activity's progress for a quarter, with its evidence files, as one change.
+
+    When the plan is read beyond the city team, a narrative that looks like it holds personal data (a phone
+    number, an email address, a name of the city's people) is refused unless the writer confirms it does not."""
     plan = activity.plan
     _in_force(plan)
     quarter_validator(period)
     if not plan.start_year <= int(period[:4]) <= plan.end_year:
         raise ValidationError({"period": _("%(period)s is outside the plan's years %(start)s–%(end)s.")
                                % {"period": period, "start": plan.start_year, "end": plan.end_year}})
+    confirmed = plan.visibility != Visibility.CITY and check_text_to_share(
+        city=plan.city, field="narrative", text=narrative, confirmed=confirmed_not_personal)
     for upload in evidence:  # every file checked before anything is written
         check_evidence(upload)
     update = ProgressUpdate.objects.filter(activity=activity, period=period).first()
@@ -566,8 +572,11 @@ def record_progress(*, actor, activity: Activity, period: str, status: str, narr
         update.author = actor if getattr(actor, "pk", None) else update.author
         update.full_clean()
         update.save()
+    after = item_fields(update)
+    if confirmed:  # a flag that the writer overrode the personal-data check
+        after["personal_data_confirmed"] = True
     record(actor=actor, action="plan.progress.record" if before is None else "plan.progress.correct",
-           obj=update, city=plan.city, before=before, after=item_fields(update))
+           obj=update, city=plan.city, before=before, after=after)
     _follow_progress(actor=actor, activity=activity, status=status)
     for upload in evidence:
         _add_evidence(actor=actor, update=update, upload=upload)

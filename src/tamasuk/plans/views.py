@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from tamasuk.cities.permissions import Action, can, require
 from tamasuk.mapping.models import Indicator
 from tamasuk.network import queries as network_queries
+from tamasuk.network.personal_data import PersonalDataFound
 from tamasuk.web.decorators import city_page
 from tamasuk.web.errors import as_text, put_on_form
 from tamasuk.web.nav import city_nav
@@ -421,12 +422,15 @@ def record_progress(request, city, pk, activity_pk):
         try:
             services.record_progress(actor=request.user, activity=a, period=data["period"], status=data["status"],
                                      narrative=data["narrative"], spent=data["spent"], evidence=uploads,
-                                     expected_version=data["version"])
+                                     expected_version=data["version"],
+                                     confirmed_not_personal=data["confirmed_not_personal"])
         except services.StaleEdit as stale:
             conflict = _conflict(form, stale)
             form.data["opened_period"] = data["period"]  # saving again corrects the quarter now known to exist
         except ValidationError as exc:
             put_on_form(form, exc)
+            if isinstance(exc, PersonalDataFound):
+                form.ask_to_confirm()
         else:
             messages.success(request, _("Progress for %(period)s recorded.") % {"period": data["period"]})
             return redirect("plans:activity", city.slug, p.pk, a.pk)
