@@ -19,7 +19,7 @@ from .forms import ForgetPersonForm
 @city_page(Action.ERASE_PERSONAL_DATA)
 def forget_person(request, city):
     """GET: the form. POST: what would be erased (a preview); POST with `confirm`: erase it."""
-    form = ForgetPersonForm(request.POST or None)
+    form = ForgetPersonForm(request.POST if request.method == "POST" else None)
     match = None
     if request.method == "POST" and form.is_valid():
         try:
