@@ -22,7 +22,7 @@ from tamasuk.analysis import hotspots as hs
 from tamasuk.analysis.svg import MapArea, bar_chart, choropleth
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, can
-from tamasuk.network.personal_data import PersonalDataFound
+from tamasuk.network.personal_data import PersonalDataFound, kind_label
 from tamasuk.web.decorators import city_page
 from tamasuk.web.errors import put_on_form
 from tamasuk.web.nav import city_nav
@@ -325,7 +325,8 @@ def moderate_report(request, city, pk):
         except PersonalDataFound as exc:
             put_on_form(form, exc)
             form.ask_to_confirm()
-            return render(request, "mapping/moderate.html", {**city_nav(request, city), "report": report,
-                                                             "form": form})
+            return render(request, "mapping/moderate.html", {
+                **city_nav(request, city), "report": report, "form": form,
+                "findings": [(kind_label(f.kind), f.text) for f in exc.findings]})
         messages.success(request, _("Report moderated."))
     return redirect("mapping:reports", city.slug)
