@@ -295,3 +295,36 @@ def test_forums_link_in_the_navigation(city, client_for):
     assert f'href="/c/{city.slug}/forums/"' in html
     html = client_for("coordinator").get(reverse("network:forums", args=[city.slug])).content.decode()
     assert "Local Prevention Network" in html and "Add a forum" in html
+
+
+def test_notes_shared_with_the_network_are_checked_for_phones_and_emails(city, forum, users, client_for):
+    """Shared notes leave the city team: a phone number or an email is refused until the coordinator confirms;
+    city-only notes are not checked, and staff names (recorded by design) are never flagged."""
+    c = client_for("coordinator")
+    url = reverse("network:new_meeting", args=[city.slug, forum.pk])
+    before = Meeting.objects.count()
+    data = _form_data(forum, city, visibility="network", staff_present="Dr Amina (staff)",
+                      information="Call the clinic on 0722 123 456 or write to clinic@example.org")
+    refused = c.post(url, data)
+    html = refused.content.decode()
+    assert refused.status_code == 200 and Meeting.objects.count() == before
+    assert "0722 123 456" in html and "clinic@example.org" in html and "Dr Amina" not in html.split("errors")[1][:400]
+    assert 'name="confirmed_not_personal"' in html and 'type="checkbox"' in html
+    assert c.post(url, {**data, "confirmed_not_personal": "on"}).status_code == 302
+    meeting = Meeting.objects.latest("pk")
+    assert meeting.visibility == "network"
+    from tamasuk.audit.models import AuditEvent
+
+    event = AuditEvent.objects.filter(action="meeting.create", object_id=str(meeting.pk)).get()
+    assert event.after_value["personal_data_confirmed"] is True and "0722" not in event.after
+    city_only = c.post(url, {**data, "visibility": "city"})
+    assert city_only.status_code == 302
+
+
+def test_action_items_reach_their_owner_so_they_are_checked_even_in_city_only_notes(city, forum, client_for):
+    c = client_for("coordinator")
+    url = reverse("network:new_meeting", args=[city.slug, forum.pk])
+    before = Meeting.objects.count()
+    response = c.post(url, _form_data(forum, city, **{"items-0-text": "Ring +254 722 123 456 about the stock"}))
+    assert response.status_code == 200 and Meeting.objects.count() == before
+    assert "+254 722 123 456" in response.content.decode()

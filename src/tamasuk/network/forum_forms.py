@@ -42,9 +42,16 @@ class MeetingForm(forms.Form):
                                    help_text=_("City team only by default. Each organisation always sees the "
                                                "action items it owns."))
 
+    # Offered once the notes were flagged: the writer confirms what the personal-data check found is harmless.
+    confirmed_not_personal = forms.BooleanField(label=_("I checked: this is not personal data"), required=False,
+                                                widget=forms.HiddenInput)
+
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attendees"].queryset = organisations
+
+    def ask_to_confirm(self):
+        self.fields["confirmed_not_personal"].widget = forms.CheckboxInput()
         self.fields["date"].initial = timezone.localdate()
 
 

@@ -20,6 +20,7 @@ from tamasuk.cities.models import Area, City
 
 from .forums import NOTE_VISIBILITIES, ActionItem, ActionStatus, Decision, Forum, Meeting
 from .models import Organisation
+from .personal_data import check_text_to_share
 
 
 @dataclass
@@ -82,8 +83,13 @@ def update_forum(*, actor, forum: Forum, members: list[Organisation] | None = No
 def record_meeting(*, actor, forum: Forum, date: dt.date, attendees: list[Organisation] | None = None,
                    people_present: int | None = None, staff_present: str = "", agenda: str = "",
                    information: str = "", visibility: str = "city", decisions: list[DecisionInput] | None = None,
-                   action_items: list[ActionItemInput] | None = None) -> Meeting:
-    """One meeting with its decisions and action items, all or nothing."""
+                   action_items: list[ActionItemInput] | None = None,
+                   confirmed_not_personal: bool = False) -> Meeting:
+    """One meeting with its decisions and action items, all or nothing.
+
+    Notes shared with the network leave the city team, so their free text is checked for phone numbers and
+    emails first (names are not looked for: the notes name the staff present by design); action items always
+    reach their owner's focal points and are checked whatever the notes' visibility."""
     city = forum.city
     attendees = list(attendees or [])
     decisions = [d for d in (decisions or []) if d.text.strip() or d.profile or d.analysis_ref.strip()]
@@ -106,6 +112,13 @@ def record_meeting(*, actor, forum: Forum, date: dt.date, attendees: list[Organi
                                                      "date.") % {"n": n}})
         _same_city(city, [item.owner], "action_items", _("An action item's owner must belong to the same city."))
         _same_city(city, item.areas, "action_items", _("An action item's areas must belong to the same city."))
+    shared = [("agenda", agenda), ("information", information), ("staff_present", staff_present)] + \
+        [("decisions", d.text) for d in decisions] if visibility != "city" else []
+    shared += [("action_items", item.text) for item in action_items]
+    confirmed = False
+    for name, text in shared:
+        confirmed |= check_text_to_share(city=city, field=name, text=text, confirmed=confirmed_not_personal,
+                                          names=False)
     meeting = Meeting(city=city, forum=forum, date=date, people_present=people_present,
                       staff_present=staff_present.strip(), agenda=agenda.strip(), information=information.strip(),
                       visibility=visibility, recorded_by=actor if getattr(actor, "pk", None) else None)
@@ -115,7 +128,8 @@ def record_meeting(*, actor, forum: Forum, date: dt.date, attendees: list[Organi
     record(actor=actor, action="meeting.create", obj=meeting, city=city, after={
         "forum": forum.name, "date": date, "attendees": sorted(o.name for o in attendees),
         "people_present": people_present, "visibility": visibility,
-        "decisions": len(decisions), "action_items": len(action_items)})
+        "decisions": len(decisions), "action_items": len(action_items),
+        **({"personal_data_confirmed": True} if confirmed else {})})
     for n, d in enumerate(decisions, start=1):
         decision = Decision(city=city, meeting=meeting, number=n, text=d.text.strip(), profile=d.profile,
                             analysis_ref=d.analysis_ref.strip())

@@ -22,6 +22,7 @@ from tamasuk.web.nav import city_nav
 from . import forum_minutes, forum_queries, forum_services, queries
 from .forum_forms import ActionItemFormSet, DecisionFormSet, ForumForm, MeetingForm, StatusForm
 from .forums import ActionStatus
+from .personal_data import PersonalDataFound
 from .views import _leaf_areas
 
 
@@ -123,8 +124,11 @@ def new_meeting(request, city, pk):
                 action_items=[forum_services.ActionItemInput(text=i["text"], owner=i["owner"], due=i["due"],
                                                              areas=list(i.get("areas") or []))
                               for i in items.cleaned_data if i])
+        except PersonalDataFound as exc:
+            form.ask_to_confirm()
+            form.add_error(None, exc.messages)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form.add_error(None, exc.messages)
         else:
             messages.success(request, _("Meeting recorded."))
             return redirect("network:meeting", city.slug, meeting.pk)
