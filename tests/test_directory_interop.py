@@ -68,7 +68,7 @@ def test_3w_import_lists_every_row_error_with_row_column_and_value_and_writes_no
     data = _csv(
         f"Pwani Reading Club,NGO,Education,Homework club,{w1},40,35,75,100,2025-01,2025-12",
         f"Pwani Reading Club,NGO,Educaton,Homework club,{w2},4,3,,,2025-01,2025-12",
-        "Pwani Reading Club,NGO,Education,Homework club,KE999,x,3,,,,",
+        "Pwani Reading Club,NGO,Education,Homework club,KE999,many,3,,,,",
         f"Bahari Sports,Club,Youth,Football,{wards[2].name.upper()},10,10,15,,2025-03,2025-01",
         f"Bahari Sports,,Health,Football,{w1},,,,,,",
     )
@@ -81,7 +81,7 @@ def test_3w_import_lists_every_row_error_with_row_column_and_value_and_writes_no
     assert set(found) == {
         (4, "C (Sector)", "Educaton"),
         (5, "E (Ward)", "KE999"),
-        (5, "F (Women)", "x"),
+        (5, "F (Women)", "many"),
         (6, "B (Type)", "Club"),
         (6, "H (Total)", "15"),
         (6, "K (End)", "2025-01"),
@@ -212,7 +212,9 @@ def test_3w_export_reimports_as_unchanged(city, client_for, users, fmt):
     assert result.ok and result.records
     plan = interop.import_threew(actor=users["coordinator"], city=city, data=data, file_name=f"export.{fmt}")
     assert plan.ok, plan.errors[:5]
-    with_wards = Service.objects.filter(city=city, areas__isnull=False).distinct().count()
+    # (a confidential service whose wards and organisation the city keeps is not in an export)
+    with_wards = Service.objects.filter(city=city, areas__isnull=False).exclude(
+        confidential=True, share_where_and_who=False).distinct().count()
     assert not plan.changes_anything and len(plan.unchanged_services) == with_wards
     seq = _head()
     interop.import_threew(actor=users["coordinator"], city=city, data=data, file_name=f"export.{fmt}", dry_run=False)
@@ -224,8 +226,10 @@ def test_no_3w_export_holds_a_confidential_location_or_contact(city, client_for,
     url = reverse("network:threew_export", args=[city.slug])
     text = client_for(role).get(url).content.decode("utf-8-sig") + _xlsx_text(
         client_for(role).get(url, {"format": "xlsx"}).content)
-    assert "Safe house" in text  # the service is known to exist...
-    assert SECRET not in text and SECRET_PHONE not in text and "-4.03" not in text  # ...not where it is
+    # An export leaves the city: a confidential service whose wards and organisation the city keeps has no row
+    # (a 3W row is an organisation in a ward), for every reader, the city team included.
+    assert "Safe house" not in text
+    assert SECRET not in text and SECRET_PHONE not in text and "-4.03" not in text
     for s in Service.objects.filter(city=city).exclude(address="")[:20]:
         assert s.address not in text and s.contact not in text  # 3W carries no address or contact at all
 
@@ -243,9 +247,9 @@ def test_hsds_export_validates_and_never_holds_the_confidential_location_or_cont
     doc = json.loads(text)
     assert hsds.validate(doc, schemas=hsds.load_schemas(HSDS_DIR / "schema-compiled")) == []
     assert doc["total_items"] == Organisation.objects.filter(city=city).count()
-    services = {s["name"]: s for o in doc["contents"] for s in o.get("services", []) if s["name"] == "Safe house"}
-    shelter = services["Safe house"]
-    assert not shelter.get("service_at_locations") and not shelter.get("phones") and not shelter.get("email")
+    # A confidential service whose wards and organisation the city keeps is not in the file at all (HSDS nests a
+    # service in its organisation, and its service areas would place it), for every reader.
+    assert "Safe house" not in text
     located = [s for o in doc["contents"] for s in o.get("services", []) if s.get("service_at_locations")]
     assert located  # other services' addresses are exported: only the confidential one is withheld
     shelter_pk = Service.objects.get(city=city, name="Safe house").pk
@@ -268,7 +272,8 @@ def test_hsds_export_reimports_as_unchanged(city, client_for, users):
                                sector="health")
     assert plan.ok, plan.errors[:5]
     assert not plan.changes_anything, [(s.name, [c.field for c in s.changes]) for s in plan.changed_services][:5]
-    assert len(plan.unchanged_services) == Service.objects.filter(city=city).count()
+    assert len(plan.unchanged_services) == Service.objects.filter(city=city).exclude(
+        confidential=True, share_where_and_who=False).count()
 
 
 # ---- HSDS import -------------------------------------------------------------------------------------------

@@ -35,7 +35,11 @@ Columns
                                                        starts, its last day ends; end ≥ start
     reported       ``#date+reported``                  a date
     status         ``#status``                         text
+    note           ``#meta+note``                      text
     ============== =================================== ===================================
+
+    A count cell holding a small-cell marker (``<5``: fewer than 5; ``x``: hidden so that a small count
+    cannot be worked out), as published exports write them, is read as not given (None), like ``n/a``.
 
     Dates: anything :func:`tabular.parse_period` reads (``2024-03-15``, ``2024-03``, ``2024-Q1``, ``2024``, an
     XLSX date cell), and also ``1 March 2015``, ``March 1, 2015`` and ``1-Mar-2015`` (English month names).
@@ -112,6 +116,7 @@ ROLES = (
     "end",
     "reported",
     "status",
+    "note",
 )
 REQUIRED = ("organisation", "sector", "area")
 _COUNTS = (
@@ -124,7 +129,7 @@ _COUNTS = (
     "capacity",
 )
 _DATES = ("start", "end", "reported")
-_TEXTS = ("organisation", "organisation_type", "sector", "subsector", "area", "status")
+_TEXTS = ("organisation", "organisation_type", "sector", "subsector", "area", "status", "note")
 
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "organisation": ("#org-type-code-id-acronym",),
@@ -143,6 +148,7 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "end": ("#date+end",),
     "reported": ("#date+reported",),
     "status": ("#status",),
+    "note": ("#meta+note",),
 }
 
 # (header, hashtag) written for each role; the area's hashtag is a parameter of write().
@@ -163,23 +169,25 @@ _WRITE_COLUMNS: dict[str, tuple[str, str]] = {
     "end": ("End", "#date+end"),
     "reported": ("Reported", "#date+reported"),
     "status": ("Status", "#status"),
+    "note": ("Note", "#meta+note"),
 }
-_OPTIONAL_OUT = ("subsector", "targeted_f", "targeted_m", "targeted_total", "reported")
+_OPTIONAL_OUT = ("subsector", "targeted_f", "targeted_m", "targeted_total", "reported", "note")
 
 
 @dataclass
 class ActivityRecord:
     """One row of a 3W sheet. ``row`` is the spreadsheet row (1-based, as Excel shows it; 0 for a
-    record made in code); counts are whole numbers or None when unknown."""
+    record made in code); counts are whole numbers or None when unknown. Written people-reached counts may
+    also be a small-cell marker (``"<5"``, ``"x"``), written as text; read back, a marker is None."""
 
     row: int
     organisation: str
     organisation_type: str = ""
     sector: str = ""
     area: str = ""
-    reached_f: int | None = None
-    reached_m: int | None = None
-    reached_total: int | None = None
+    reached_f: int | str | None = None
+    reached_m: int | str | None = None
+    reached_total: int | str | None = None
     capacity: int | None = None
     start: dt.date | None = None
     end: dt.date | None = None
@@ -189,6 +197,7 @@ class ActivityRecord:
     targeted_m: int | None = None
     targeted_total: int | None = None
     reported: dt.date | None = None
+    note: str = ""
 
 
 @dataclass
@@ -342,8 +351,13 @@ def _date(v: Cell, last: bool) -> dt.date:
     return p.end if last else p.start
 
 
+_MARKER_RE = re.compile(r"^\s*(<\s*\d+|[xX])\s*$")  # a count hidden by small-cell suppression
+
+
 def _count(v: Cell, decimal: str) -> int | None:
-    """A whole number ≥ 0, None if blank or not available; ValueError otherwise."""
+    """A whole number ≥ 0, None if blank, not available or a small-cell marker; ValueError otherwise."""
+    if isinstance(v, str) and _MARKER_RE.match(v):
+        return None
     try:
         x = parse_number(v, decimal)
     except ValueError as exc:

@@ -41,13 +41,14 @@ def _inputs(request, city, data):
     profiles = list(mapping_queries.profiles(request.user, city)[:50])
     profile = next((p for p in profiles if str(p.pk) == data.get("profile")), profiles[0] if profiles else None)
     sector = data.get("sector") if data.get("sector") in Sector.values else Sector.HEALTH
-    views = [v for v in queries.services(request.user, city) if v.service.sector == sector]
+    # (Only the city team opens this page; it still reads services as the reader may see them.)
+    views = [v for v in queries.services(request.user, city)
+             if v.service.sector == sector and v.organisation is not None]
     by_org = {}
     for v in views:
-        entry = by_org.setdefault(v.service.organisation_id, {"org": v.service.organisation, "capacity": 0,
-                                                               "areas": set()})
+        entry = by_org.setdefault(v.organisation.pk, {"org": v.organisation, "capacity": 0, "areas": set()})
         entry["capacity"] += v.service.capacity or 0
-        entry["areas"] |= {a.code for a in v.service.areas.all()}
+        entry["areas"] |= {a.code for a in v.areas}
     participants = []
     for org_id, entry in sorted(by_org.items(), key=lambda kv: kv[1]["org"].name):
         key = f"cap_{org_id}"

@@ -36,9 +36,10 @@ def coverage(request, city):
     sector = request.GET.get("sector") or Sector.HEALTH
     if sector not in Sector.values:
         sector = Sector.HEALTH
+    # People reached as this reader may see them (the city team: as recorded); a hidden count counts as unknown.
     services = [cov.Service(organisation=v.service.organisation_id, sector=v.service.sector,
-                            areas=tuple(a.code for a in v.service.areas.all()), capacity=v.service.capacity,
-                            reached=v.service.reached_total)
+                            areas=tuple(a.code for a in v.areas), capacity=v.service.capacity,
+                            reached=v.reached_total if isinstance(v.reached_total, int) else None)
                 for v in queries.services(request.user, city)]
     result = rows = None
     if chosen is not None:
@@ -106,8 +107,11 @@ def network_svg(orgs: list[Organisation], G, positions, result, *, width=640, he
 def network(request, city):
     orgs = list(queries.organisations(request.user, city))
     links = list(queries.links(request.user, city))
+    # Suggested links compare the wards organisations serve: a confidential service's wards stay out of it for
+    # readers from whom they are withheld.
+    served = queries.organisation_areas(request.user, city)
     records = [net.Organisation(id=o.pk, type=o.type, sectors=tuple(o.sectors),
-                                areas=tuple(sorted({a.code for s in o.services.all() for a in s.areas.all()})))
+                                areas=tuple(sorted(served.get(o.pk, ()))))
                for o in orgs]
     G = net.build_graph(records, [net.Link(source=ln.source_id, target=ln.target_id, kind=ln.kind,
                                            strength=ln.strength, since=ln.since) for ln in links])

@@ -1,8 +1,10 @@
-"""Directory routes of the API. Confidential locations and contacts are withheld outside the city team."""
+"""Directory routes of the API. Confidential locations and contacts are withheld outside the city team, and so
+are a confidential service's wards and organisation unless the city shares them; people reached are published
+values (``cities.publication``)."""
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from tamasuk.cities import queries as city_queries
 
@@ -21,9 +23,11 @@ class ServiceOut(Schema):
     sector: str
     areas: list[str]
     capacity: int | None
-    reached_f: int | None
-    reached_m: int | None
-    reached_total: int | None
+    reached_f: int | str | None = Field(description="People reached, as published: a count, or outside the city "
+                                        "team \"<k\" (fewer than the city's k) or \"x\" (k or more, hidden so "
+                                        "that a small count cannot be worked out)")
+    reached_m: int | str | None
+    reached_total: int | str | None
     confidential: bool
     address: str
     latitude: float | None
@@ -43,15 +47,20 @@ class OrganisationOut(Schema):
 
 @router.get("/cities/{slug}/organisations", response={200: list[OrganisationOut], 401: Error, 403: Error,
                                                        404: Error},
-            summary="Who does what where: organisations and their services")
+            summary="Who does what where: organisations and their services",
+            description="Outside the city team people reached are the published values, and a confidential "
+                        "service whose wards and organisation the city does not share is not listed (it would be "
+                        "listed under its organisation).")
 def list_organisations(request, slug: str):
     city = city_queries.city_for(request.auth, slug)
     views = queries.services(request.auth, city)
     by_org = {}
     for v in views:
-        by_org.setdefault(v.service.organisation_id, []).append({
+        if v.organisation is None:
+            continue
+        by_org.setdefault(v.organisation.pk, []).append({
             "id": v.service.pk, "name": v.name, "sector": v.sector,
-            "areas": [a.code for a in v.service.areas.all()], "capacity": v.capacity, "reached_f": v.reached_f,
+            "areas": [a.code for a in v.areas], "capacity": v.capacity, "reached_f": v.reached_f,
             "reached_m": v.reached_m, "reached_total": v.reached_total, "confidential": v.confidential,
             "address": v.address, "latitude": v.latitude, "longitude": v.longitude, "contact": v.contact,
             "withheld": v.withheld})

@@ -34,13 +34,16 @@ class ServiceForm(forms.ModelForm):
     class Meta:
         model = Service
         fields = ["name", "sector", "description", "start", "end", "capacity", "reached_f", "reached_m",
-                  "reached_total", "eligibility", "confidential", "address", "latitude", "longitude", "contact"]
+                  "reached_total", "eligibility", "confidential", "share_where_and_who", "address", "latitude",
+                  "longitude", "contact"]
         widgets = {"start": forms.DateInput(attrs={"type": "date"}), "end": forms.DateInput(attrs={"type": "date"}),
                    "description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, areas, **kwargs):
+    def __init__(self, *args, areas, may_share: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["areas"].choices = [(a.code, f"{a.name} ({a.code})") for a in areas]
+        if not may_share:  # the city's coordinators decide it, not the organisation's focal point
+            del self.fields["share_where_and_who"]
         if self.instance.pk:
             self.initial["areas"] = list(self.instance.areas.values_list("code", flat=True))
 

@@ -41,8 +41,12 @@ Imports
 
     The export writes one row per service and ward, with the service's counts on its first ward's row only
     (the other rows leave them empty), so that importing the export sums them back to the same numbers. A
-    service covering no ward has no 3W row (a 3W row needs an area); it is in the HSDS export. Only what the
-    reader may see is exported (:func:`tamasuk.network.queries.services`); 3W has no column for an address,
+    service covering no ward has no 3W row (a 3W row needs an area); it is in the HSDS export. An export leaves
+    the city, so it holds what the public may see whoever downloads it, the city team included
+    (:func:`tamasuk.network.queries.published_services`): people reached as the publication layer publishes
+    them ("<5" or "x" in a count's cell, explained in the row's ``#meta+note``; reading a marker leaves the
+    recorded number as it is, so the city team's round trip changes nothing), and no row for a confidential
+    service whose wards and organisation the city does not share. 3W has no column for an address,
     coordinates, a contact or a description, so no confidential location or contact can reach a 3W export.
 
 HSDS 3.0
@@ -52,7 +56,10 @@ HSDS 3.0
     service's contact becomes its email (when it is one) or its phone; its areas become ``service_areas``
     (by name). Focal points' contacts are for the network and are not exported. The records always pass
     through ``hsds.redact_confidential``: a confidential service never carries a location or a contact in
-    an HSDS export, for any reader, the city team included (an export leaves the city).
+    an HSDS export, for any reader, the city team included (an export leaves the city). A confidential service
+    whose wards and organisation the city does not share is not exported at all: HSDS nests a service in its
+    organisation, and its service areas would place it. HSDS has no field for people reached (nor for a
+    marker of a hidden count), so none is written.
 
     The import (``hsds.read``) reports every error by JSON pointer and lists what the file would import
     even when there are errors (nothing is written then). HSDS has no sector: a service new to the directory
@@ -79,6 +86,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tamasuk.audit.services import record
+from tamasuk.cities import publication
 from tamasuk.cities.models import Area, City
 from tamasuk.cities.permissions import Action, require
 from tamasuk.interop import hsds, threew
@@ -796,19 +804,25 @@ def _apply(*, actor, city: City, plan: ImportPlan, file_name: str, digest: str) 
 
 
 def threew_records(user, city: City) -> list[threew.ActivityRecord]:
-    """The directory's services as 3W rows, one per service and ward, as this user may see them."""
+    """The directory's services as 3W rows, one per service and ward, as they may leave the city: people
+    reached as published (a hidden count is its marker, explained in the row's note), and no row for a
+    confidential service whose wards and organisation the city does not share."""
     out = []
-    for view in queries.services(user, city):
+    k = publication.threshold(city)
+    for view in queries.published_services(user, city):
         s = view.service
-        wards = sorted(s.areas.all(), key=lambda a: a.code)
-        for i, area in enumerate(wards):
+        counts = (view.reached_f, view.reached_m, view.reached_total)
+        note = _("People reached: “<%(k)s” is fewer than %(k)s, “x” is %(k)s or more, hidden so that a small "
+                 "number cannot be worked out; importing this sheet leaves such numbers as they are.") % {"k": k} \
+            if any(isinstance(c, str) for c in counts) else ""
+        for i, area in enumerate(view.areas):
             first = i == 0
             out.append(threew.ActivityRecord(
-                row=0, organisation=s.organisation.name, organisation_type=s.organisation.type, sector=s.sector,
-                subsector=s.name, area=area.code,
-                reached_f=s.reached_f if first else None, reached_m=s.reached_m if first else None,
-                reached_total=s.reached_total if first else None, capacity=s.capacity if first else None,
-                start=s.start, end=s.end))
+                row=0, organisation=view.organisation.name, organisation_type=view.organisation.type,
+                sector=s.sector, subsector=s.name, area=area.code,
+                reached_f=view.reached_f if first else None, reached_m=view.reached_m if first else None,
+                reached_total=view.reached_total if first else None, capacity=s.capacity if first else None,
+                start=s.start, end=s.end, note=note if first else ""))
     return out
 
 
@@ -831,28 +845,30 @@ def _contact(contact: str) -> dict[str, Any]:
 
 
 def hsds_records(user, city: City) -> tuple[list, list, list, list]:
-    """(organisations, services, locations, service_at_locations) for this user, confidential services
-    already redacted (for every reader)."""
+    """(organisations, services, locations, service_at_locations) as they may leave the city, whoever asks:
+    confidential services redacted, and left out whole when the city does not share their wards and
+    organisation. HSDS has no field for people reached, so no count is written."""
     orgs = list(queries.organisations(user, city))
     org_records = [hsds.OrganisationRecord(id=hsds.stable_id("organisation", city.pk, o.pk), name=o.name,
                                            description=o.description) for o in orgs]
     today = timezone.localdate()
     srv, locs, sals = [], [], []
-    for view in queries.services(user, city):
+    for view in queries.published_services(user, city):
         s = view.service
         sid = hsds.stable_id("service", city.pk, s.pk)
         srv.append(hsds.ServiceRecord(
-            id=sid, organisation_id=hsds.stable_id("organisation", city.pk, s.organisation_id), name=s.name,
+            id=sid, organisation_id=hsds.stable_id("organisation", city.pk, view.organisation.pk), name=s.name,
             description=s.description, status="inactive" if s.end and s.end < today else "active",
             languages=list(s.languages or []), eligibility=s.eligibility,
-            service_areas=[a.name for a in sorted(s.areas.all(), key=lambda a: a.code)],
+            service_areas=[a.name for a in view.areas],
             confidential=s.confidential, **_contact(view.contact)))
         if view.address or view.latitude is not None:
             lid = hsds.stable_id("location", city.pk, s.pk)
             has_point = view.latitude is not None and view.longitude is not None
             locs.append(hsds.LocationRecord(
-                id=lid, organisation_id=hsds.stable_id("organisation", city.pk, s.organisation_id), name=s.name,
-                latitude=view.latitude if has_point else None, longitude=view.longitude if has_point else None,
+                id=lid, organisation_id=hsds.stable_id("organisation", city.pk, view.organisation.pk),
+                name=s.name, latitude=view.latitude if has_point else None,
+                longitude=view.longitude if has_point else None,
                 address_1=view.address, city=city.name if view.address else "",
                 country=city.country if len(city.country or "") == 2 else ""))
             sals.append(hsds.ServiceAtLocationRecord(id=hsds.stable_id("service_at_location", city.pk, s.pk),
@@ -862,7 +878,7 @@ def hsds_records(user, city: City) -> tuple[list, list, list, list]:
 
 
 def hsds_export(user, city: City) -> dict[str, Any]:
-    """The directory as an HSDS 3.0 API page, as this user may see it, confidential services redacted."""
+    """The directory as an HSDS 3.0 API page, as it may leave the city (see :func:`hsds_records`)."""
     organisations, srv, locs, sals = hsds_records(user, city)
     return hsds.write(organisations, srv, locs, sals)
 

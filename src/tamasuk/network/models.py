@@ -90,6 +90,13 @@ class Service(models.Model):
     longitude = models.FloatField(_("longitude"), null=True, blank=True,
                                   validators=[MinValueValidator(-180), MaxValueValidator(180)])
     contact = models.CharField(_("contact"), max_length=200, blank=True)
+    # A confidential service's wards and organisation narrow down where it is: outside the city team they are
+    # withheld too, unless the city decides they may be shown (its address and contact never are).
+    share_where_and_who = models.BooleanField(
+        _("show its wards and organisation outside the city team (confidential services)"), default=False,
+        help_text=_("A confidential service's wards and organisation are withheld from the network and from "
+                    "exports unless this is ticked. Its address and contact are never shown outside the city "
+                    "team."))
 
     class Meta:
         ordering = ["organisation__name", "name"]

@@ -1,11 +1,13 @@
-"""Reads of the directory, filtered by the permission layer. Confidential locations never leave the city team."""
+"""Reads of the directory, filtered by the permission layer. Confidential locations never leave the city team;
+nor do a confidential service's wards and organisation, unless the city shares them. People reached by services
+are read through the publication layer (``cities.publication.service_reach``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from tamasuk.cities.models import City
-from tamasuk.cities.permissions import Action, can, require
+from tamasuk.cities.permissions import Action, require
 
 from .models import Link, Organisation, Service
 
@@ -26,7 +28,13 @@ def organisation(user, city: City, pk: int) -> Organisation:
 
 @dataclass(frozen=True)
 class ServiceView:
-    """A service as this reader may see it: location and contact blanked when confidential and not city team."""
+    """A service as this reader may see it.
+
+    Outside the city team a confidential service's address, coordinates and contact are blanked
+    (``withheld``), and, unless the city marked it ``share_where_and_who``, so are its wards and its organisation
+    (``where_and_who_withheld``: ``areas`` is empty and ``organisation`` None), since they narrow down where it
+    is. People reached are the published values (``cities.publication.service_reach``): a count, a marker
+    ("<5", "x") or None. Read these fields, never ``service.*``, on any page, API answer or export."""
 
     service: Service
     address: str
@@ -34,28 +42,87 @@ class ServiceView:
     longitude: float | None
     contact: str
     withheld: bool
+    where_and_who_withheld: bool
+    organisation: Organisation | None
+    areas: list
+    reached_f: int | str | None
+    reached_m: int | str | None
+    reached_total: int | str | None
 
     def __getattr__(self, name):
         return getattr(self.service, name)
 
 
+def _view(service: Service, *, team: bool, own: bool, reach) -> ServiceView:
+    """``team``: the reader is the city team; ``own``: the reader is a focal point of the service's
+    organisation (who entered its wards and knows who runs it); ``reach``: its published people reached."""
+    areas = sorted(service.areas.all(), key=lambda a: a.code)
+    hide_location = service.confidential and not team
+    hide_where = service.confidential and not service.share_where_and_who and not team and not own
+    return ServiceView(
+        service, "" if hide_location else service.address, None if hide_location else service.latitude,
+        None if hide_location else service.longitude, "" if hide_location else service.contact, hide_location,
+        hide_where, None if hide_where else service.organisation, [] if hide_where else areas,
+        *(reach.women, reach.men, reach.total) if reach is not None else (None, None, None))
+
+
 def service_view(user, service: Service) -> ServiceView:
-    hide = service.confidential and not can(user, Action.VIEW_SMALL_CELLS, service.city)
-    if hide:
-        return ServiceView(service, "", None, None, "", True)
-    return ServiceView(service, service.address, service.latitude, service.longitude, service.contact, False)
+    from tamasuk.cities import publication
+
+    audience = publication.audience_of(user, service.city)
+    own = audience == publication.Audience.NETWORK and service.organisation.focal_points.filter(
+        pk=user.pk).exists()
+    return _view(service, team=audience == publication.Audience.CITY_TEAM, own=own,
+                 reach=publication.service_reach(service.city, audience).get(service.pk))
+
+
+def _services_qs(city: City, sector: str | None):
+    qs = Service.objects.filter(city=city).select_related("organisation", "city").prefetch_related("areas")
+    return qs.filter(sector=sector) if sector else qs
 
 
 def services(user, city: City, *, sector: str | None = None, area=None, organisation=None) -> list[ServiceView]:
+    """The services this reader may see, as they may see them. Filtering by an area or an organisation never
+    returns a service whose wards and organisation are withheld from this reader (the filter would tell them)."""
+    from tamasuk.cities import publication
+
     require(user, Action.READ_CITY_DATA, city)
-    qs = Service.objects.filter(city=city).select_related("organisation", "city").prefetch_related("areas")
-    if sector:
-        qs = qs.filter(sector=sector)
+    audience = publication.audience_of(user, city)
+    team = audience == publication.Audience.CITY_TEAM
+    own_orgs = set() if team else set(Organisation.objects.filter(city=city, focal_points=user)
+                                      .values_list("pk", flat=True))
+    qs = _services_qs(city, sector)
     if area is not None:
         qs = qs.filter(areas=area)
     if organisation is not None:
         qs = qs.filter(organisation=organisation)
-    return [service_view(user, s) for s in qs]
+    reach = publication.service_reach(city, audience)
+    views = [_view(s, team=team, own=s.organisation_id in own_orgs, reach=reach.get(s.pk)) for s in qs]
+    if area is not None or organisation is not None:
+        views = [v for v in views if not v.where_and_who_withheld]
+    return views
+
+
+def published_services(user, city: City) -> list[ServiceView]:
+    """The services as they leave the city (3W and HSDS exports): what the public may see, whoever downloads
+    the file, the city team included. Services whose wards and organisation are withheld are left out (an
+    export row needs both)."""
+    from tamasuk.cities import publication
+
+    require(user, Action.READ_CITY_DATA, city)
+    reach = publication.service_reach(city, publication.Audience.PUBLIC)
+    views = [_view(s, team=False, own=False, reach=reach.get(s.pk)) for s in _services_qs(city, None)]
+    return [v for v in views if not v.where_and_who_withheld]
+
+
+def organisation_areas(user, city: City) -> dict[int, set[str]]:
+    """The area codes each organisation's services cover, as this reader may see them (the network drawing's
+    suggested links compare them)."""
+    out: dict[int, set[str]] = {}
+    for v in services(user, city):
+        if v.organisation is not None:
+            out.setdefault(v.organisation.pk, set()).update(a.code for a in v.areas)
+    return out
 
 
 def links(user, city: City):

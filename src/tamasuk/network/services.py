@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City
+from tamasuk.cities.permissions import Action, can
 
 from .models import Link, Organisation, Sector, Service
 
@@ -15,7 +16,7 @@ ORG_FIELDS = ["name", "names", "type", "sectors", "description", "focal_point_na
               "focal_point_phone", "is_member", "visibility"]
 SERVICE_FIELDS = ["name", "sector", "description", "start", "end", "capacity", "reached_f", "reached_m",
                   "reached_total", "eligibility", "languages", "confidential", "address", "latitude", "longitude",
-                  "contact"]
+                  "contact", "share_where_and_who"]
 
 
 # A person's contact details are never needed in the audit chain to prove what happened: the log says
@@ -95,6 +96,12 @@ def save_service(*, actor, organisation: Organisation, service: Service | None =
         raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
     creating = service is None
     service = service or Service(city=organisation.city, organisation=organisation)
+    if "share_where_and_who" in fields and bool(fields["share_where_and_who"]) != service.share_where_and_who \
+            and getattr(actor, "pk", None) and not can(actor, Action.EDIT_CITY_DATA, organisation.city):
+        # Showing a confidential service's wards and organisation outside the city team is the city's decision.
+        raise ValidationError({"share_where_and_who": _(
+            "Only the city's coordinators decide whether a confidential service's wards and organisation are "
+            "shown outside the city team.")})
     before = None if creating else _service_snapshot(service)
     for key, value in fields.items():
         setattr(service, key, value)

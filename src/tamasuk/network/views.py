@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tamasuk.cities import publication
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, can
 from tamasuk.web.decorators import city_page
@@ -36,12 +37,12 @@ def directory(request, city):
         kind = form.cleaned_data["type"] or None
         area = next((a for a in areas if a.code == form.cleaned_data["area"]), None)
     rows = queries.services(request.user, city, sector=sector, area=area)
-    if kind:
-        rows = [r for r in rows if r.organisation.type == kind]
-    # Who does what where: sectors × areas, number of services.
+    if kind:  # (a service whose organisation is withheld is not told apart by its organisation's type)
+        rows = [r for r in rows if r.organisation is not None and r.organisation.type == kind]
+    # Who does what where: sectors × areas, number of services (withheld wards are counted nowhere).
     matrix = {s: {a.code: 0 for a in areas} for s in Sector.values}
     for r in rows:
-        for a in r.service.areas.all():
+        for a in r.areas:
             if a.code in matrix[r.service.sector]:
                 matrix[r.service.sector][a.code] += 1
     sectors = [(label, [matrix[value][a.code] for a in areas]) for value, label in Sector.choices
@@ -62,7 +63,8 @@ def organisation(request, city, pk):
     may_edit = can(request.user, Action.EDIT_ORGANISATION, org)
     return render(request, "network/organisation.html", {
         **city_nav(request, city), "org": org, "services": queries.services(request.user, city, organisation=org),
-        "may_edit": may_edit, "links": queries.links(request.user, city).filter(Q(source=org) | Q(target=org)),
+        "may_edit": may_edit, "reach_published": not publication.sees_everything(request.user, city),
+        "k": publication.threshold(city), "links": queries.links(request.user, city).filter(Q(source=org) | Q(target=org)),
         "link_form": LinkForm(city=city, exclude=org) if may_edit else None,
     })
 
@@ -111,7 +113,8 @@ def edit_service(request, city, pk, service_pk=None):
     org = _editable(request, city, pk)
     service = get_object_or_404(Service, pk=service_pk, organisation=org) if service_pk else None
     areas = _leaf_areas(request.user, city)
-    form = ServiceForm(request.POST or None, instance=service, areas=areas)
+    form = ServiceForm(request.POST or None, instance=service, areas=areas,
+                       may_share=can(request.user, Action.EDIT_CITY_DATA, city))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         codes = set(data.pop("areas"))
