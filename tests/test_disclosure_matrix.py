@@ -182,6 +182,19 @@ class World:
                 key = ("base", ind)
                 self.cells[key] = int(i.baseline_value)
                 self.labels[key] = f"baseline of {i.plan.title[:20]} {i.code}"
+        self._load_version_baselines()
+
+    def _load_version_baselines(self):
+        """The baseline each adopted version froze, one cell per (indicator, version): versions are snapshots."""
+        from tamasuk.plans.models import PlanVersion
+
+        for v in PlanVersion.objects.filter(plan__city=self.city):
+            for item in v.snapshot.get("structure", {}).get("indicators", []):
+                pk = int(str(item.get("key", "")).partition(":")[2] or 0)
+                if pk in self.people_indicators and item.get("baseline_value") is not None:
+                    key = ("basev", pk, v.number)
+                    self.cells[key] = int(Decimal(str(item["baseline_value"])))
+                    self.labels[key] = f"baseline of {self.people_indicators[pk].code} in version {v.number}"
 
     def _partition(self, ind, year, rows):
         values = {(a.sex, a.age_band, a.group): int(a.value) for a in rows}
@@ -399,6 +412,8 @@ def collect_report_counts_api(c: Collector, client, role, ctx):
 
 
 def collect_plan_page(c: Collector, client, role, ctx):
+    """Indicator rows by their data hooks: data-indicator on the row, data-kind="baseline" on its baseline, and
+    per year a cell with data-year holding data-kind="target" and data-kind="actual"."""
     w = c.world
     for plan in ctx["plans"]:
         r = _get(client, "plans:plan", slug=SLUG, pk=plan.pk)
@@ -406,23 +421,21 @@ def collect_plan_page(c: Collector, client, role, ctx):
             continue
         doc = _doc(r)
         by_code = {i.code: pk for pk, i in w.people_indicators.items() if i.plan_id == plan.pk}
-        table = doc.xpath('//table[contains(@class, "plan-indicators")]')[0]
-        heads = [_text(th) for th in table.xpath("./thead/tr/th")]
-        years = [int(m.group()) if (m := re.match(r"\d{4}", h)) else None for h in heads]
-        for tr in table.xpath("./tbody/tr"):
-            cells = tr.xpath("./td|./th")
-            if len(cells) != len(heads):
-                continue
-            ind = by_code.get(_text(cells[0]))
+        rows = doc.xpath('//table[contains(@class, "plan-indicators")]/tbody/tr[@data-indicator]')
+        assert rows or not by_code, f"plan page {plan.pk}: no indicator row carries data-indicator"
+        for tr in rows:
+            code = tr.get("data-indicator")
+            ind = by_code.get(code)
             if ind is None:
                 continue
-            baseline = cells[3].xpath("text()")
-            c.add(w.people_form_baseline(ind), baseline[0] if baseline else "", f"plan page {plan.pk} baseline")
-            for year, cell in zip(years, cells, strict=True):
-                if year is None:
-                    continue
-                strong = cell.xpath(".//strong")
-                c.add(w.people_form(ind, year), _text(strong[0]) if strong else "", f"plan page {ind} {year}")
+            baseline = tr.xpath('.//*[@data-kind="baseline"]')
+            assert len(baseline) == 1, f"plan page {plan.pk} {code}: {len(baseline)} baseline cells"
+            c.add(w.people_form_baseline(ind), _text(baseline[0]), f"plan page {plan.pk} {code} baseline")
+            for cell in tr.xpath("./td[@data-year]"):
+                year = int(cell.get("data-year"))
+                actual = cell.xpath('./*[@data-kind="actual"]')
+                assert len(actual) == 1, f"plan page {plan.pk} {code} {year}: {len(actual)} actual values"
+                c.add(w.people_form(ind, year), _text(actual[0]), f"plan page {code} {year}")
 
 
 def collect_plan_api(c: Collector, client, role, ctx):
@@ -454,12 +467,13 @@ def collect_dashboard(c: Collector, client, role, ctx):
             continue
         doc = _doc(r)
         by_code = {i.code: pk for pk, i in w.people_indicators.items() if i.plan_id == plan.pk}
-        for tr in doc.xpath('//section[@aria-labelledby="dash-indicators"]//table/tbody/tr'):
-            code = _text(tr.xpath("./th")[0]).split(" ")[0]
+        for tr in doc.xpath('//section[@aria-labelledby="dash-indicators"]//table/tbody/tr[@data-indicator]'):
+            code = tr.get("data-indicator")
             ind = by_code.get(code)
             if ind is None:
                 continue
             tds = list(tr.xpath("./td"))  # baseline, year, value, target, % of target
+            assert len(tds) == 5, f"dashboard {plan.pk} {code}: {len(tds)} cells, not baseline … % of target"
             baseline = (tds[0].xpath("text()") or [""])[0]
             c.add(w.people_form_baseline(ind), baseline, f"dashboard {code} baseline")
             year = re.match(r"\d{4}", _text(tds[1]))
@@ -519,7 +533,7 @@ def collect_national(c: Collector, client, role, ctx):
     years = [int(o.get("value")) for o in doc.xpath('//select[@name="year"]/option')]
     framework = ctx["framework"]
     pages = [(None, doc)] + [(y, _doc(client.get(first.wsgi_request.path, {"year": y}))) for y in years]
-    pillars = {f"{p.code} {p.title}": p.pk for p in framework.pillars.all()}
+    pillars = {p.code: p.pk for p in framework.pillars.all()}
     indicators = list(PlanIndicator.objects.filter(plan__framework=framework, plan__city=w.city, counts_people=True,
                                                    plan__visibility__in=["national", "peers", "public"])
                       .select_related("activity").prefetch_related("activity__national_pillars"))
@@ -536,31 +550,33 @@ def collect_national(c: Collector, client, role, ctx):
             continue
         year = int(m.group(1))
         for table in page.xpath('//table[contains(@class, "rollup")]'):
-            caption = _text(table.xpath("./caption")[0])
-            dim = {"By sex": "sex", "By age band": "band"}.get(caption)
-            columns = [_text(th) for th in table.xpath("./thead/tr/th")][1:]
-            keys = [{"Female": "f", "Male": "m", "Not recorded": ""}.get(col, col) if dim == "sex" else
-                    ("" if col == "Not recorded" else col) for col in columns]
+            dimension = table.get("data-dimension")
+            assert dimension in ("sex", "age_band", ""), f"national roll-up: data-dimension {dimension!r}"
+            dim = {"sex": "sex", "age_band": "band"}.get(dimension)
+            heads = table.xpath("./thead/tr/th")[1:]
+            keys = [th.get("data-column") for th in heads]
+            assert None not in keys, "national roll-up: a column without data-column"
             body_forms = []
             for tr in table.xpath("./tbody/tr"):
-                name = _text(tr.xpath("./th")[0])
-                pillar = pillars.get(name, "unlinked" if name.startswith("Not linked") else "?")
-                assert pillar != "?", f"national roll-up: unknown row {name!r}"
+                code = tr.get("data-pillar")
+                assert code is not None, "national roll-up: a row without data-pillar"
+                pillar = "unlinked" if code == "" else pillars.get(code, "?")
+                assert pillar != "?", f"national roll-up: unknown pillar {code!r}"
                 members = rows.get(None if pillar == "unlinked" else pillar, [])
                 forms = []
-                for col, key in zip(columns, keys, strict=True):
-                    if col == "Total":
+                for key in keys:
+                    if key == "total":
                         f = add_forms(*(w.people_form(i, year) for i in members))
                     else:
                         f = add_forms(*(_dimension_form(w, i, year, dim, key) for i in members))
                     forms.append(f)
                 body_forms.append(forms)
-                for col, f, td in zip(columns, forms, tr.xpath("./td"), strict=True):
-                    c.add(f, _text(td), f"national {year} {caption} {name[:20]} {col}")
+                for key, f, td in zip(keys, forms, tr.xpath("./td"), strict=True):
+                    c.add(f, _text(td), f"national {year} {dimension or 'totals'} {code or 'not linked'} {key}")
             foot = table.xpath("./tfoot/tr/td")
             for j, td in enumerate(foot):
                 c.add(add_forms(*(row[j] for row in body_forms)), _text(td),
-                      f"national {year} {caption} sum of the rows {columns[j]}")
+                      f"national {year} {dimension or 'totals'} sum of the rows {keys[j]}")
 
 
 def _dimension_form(w: World, ind, year, dim, key) -> Form:
@@ -660,11 +676,65 @@ def collect_service_forms(c: Collector, client, role, ctx):
                 c.add(w.service_form(s.pk, part), inputs[0].get("value") or "", f"own service form {s.pk} {part}")
 
 
-def _people_form_baseline(self, ind) -> Form:
-    return form_of([("base", ind)]) if ("base", ind) in self.cells else ()
+def _people_form_baseline(self, ind, version=None) -> Form:
+    """The current baseline of an indicator, or (`version`) the one that version froze."""
+    key = ("base", ind) if version is None else ("basev", ind, version)
+    return form_of([key]) if key in self.cells else ()
 
 
 World.people_form_baseline = _people_form_baseline
+
+
+def _collect_changes(c: Collector, doc, plan, old, new, label: str):
+    """Baselines of counts of people in a list of changes (plans/review_change_items.html): each changed
+    indicator's li carries data-item and data-code, its baseline's dd data-field="baseline_value", and the two
+    values data-kind="before" and "after". `old`/`new`: version numbers, None for the plan as it stands."""
+    w = c.world
+    by_code = {i.code: pk for pk, i in w.people_indicators.items() if i.plan_id == plan.pk}
+    for li in doc.xpath('//li[contains(@class, "diff-item")][@data-item="indicator"]'):
+        ind = by_code.get(li.get("data-code"))
+        if ind is None:
+            continue
+        for dd in li.xpath('.//dd[@data-field="baseline_value"]'):
+            for kind, version in (("before", old), ("after", new)):
+                shown = dd.xpath(f'.//*[@data-kind="{kind}"]')
+                assert len(shown) == 1, f"{label}: {len(shown)} {kind} values of {li.get('data-code')}'s baseline"
+                c.add(w.people_form_baseline(ind, version), _text(shown[0]),
+                      f"{label} {li.get('data-code')} baseline {kind} (version {version or 'current'})")
+
+
+def collect_diffs(c: Collector, client, role, ctx):
+    """Every pair of consecutive versions, and the last version against the plan as it stands."""
+    from django.urls import reverse
+
+    from tamasuk.plans.models import PlanVersion
+
+    for plan in ctx["plans"]:
+        numbers = sorted(PlanVersion.objects.filter(plan=plan).values_list("number", flat=True))
+        pairs = list(zip(numbers, numbers[1:], strict=False)) + [(n, None) for n in numbers[-1:]]
+        url = reverse("plans:diff", kwargs={"slug": SLUG, "pk": plan.pk})
+        for old, new in pairs:
+            r = client.get(url, {"from": old, "to": new or "current"})
+            if r.status_code != 200:
+                break
+            _collect_changes(c, _doc(r), plan, old, new, f"diff {plan.pk} {old}→{new or 'current'}")
+
+
+def collect_reviews(c: Collector, client, role, ctx):
+    """A review still open lists what it changed so far: the version in force against the plan as it stands."""
+    from tamasuk.plans.models import Plan, Review
+
+    for plan in ctx["plans"]:
+        in_force = Plan.objects.get(pk=plan.pk).adopted_version
+        for review in Review.objects.filter(plan=plan).order_by("pk"):
+            r = _get(client, "plans:review", slug=SLUG, pk=review.pk)
+            if r.status_code != 200:
+                continue
+            if review.status == "open":
+                _collect_changes(c, _doc(r), plan, in_force, None, f"review {review.pk}")
+            else:
+                assert not _doc(r).xpath('//dd[@data-field="baseline_value"]'), \
+                    f"review {review.pk} (finished) now shows baselines: collect them here"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -719,10 +789,10 @@ SURFACES: dict[str, Callable | str] = {
     "plans:record_progress": f"{NO_COUNTS}: the quarterly progress form",
     "plans:evidence": f"{NO_COUNTS}: an evidence file of the focal point's own activity",
     "plans:reviews": f"{NO_COUNTS}: reviews and their status",
-    "plans:review": "findings and decisions as text; no indicator values",
-    "plans:versions": f"{NO_COUNTS}: the list of versions",
-    "plans:diff": "fields that differ between two versions: baselines pass the same publication as the plan "
-                  "page's, and no seeded baseline differs between versions (not collected)",
+    "plans:review": collect_reviews,
+    "plans:diff": collect_diffs,
+    "plans:versions": f"{NO_COUNTS}: the list of versions, who adopted them and why (the changes are on "
+                      "plans:diff)",
     "plans:frameworks": f"{NO_COUNTS}: the country's National Action Plans",
     "plans:framework": f"{NO_COUNTS}: one National Action Plan's pillars",
 }
@@ -819,6 +889,20 @@ def seed(city, users) -> dict:
     }
     for (code, year), vals in values.items():
         plan_services.record_actuals(actor=coordinator, indicator=ind[code], year=year, values=vals)
+    # Baselines that change between versions (version 2 adopts a review), and a review left open that changes
+    # more: the diffs and the open review's page show them before and after, small and not.
+    for changes, adopt in (({"D1": 8, "D4": 1, "D5": 3}, True), ({"D3": 4, "D2": 6, "D4": 9}, False)):
+        review = plan_services.open_review(actor=coordinator, plan=plan, title="Matrix review",
+                                           period=str(y1))
+        for code, baseline in changes.items():
+            ind[code].refresh_from_db()
+            plan_services.update_item(actor=coordinator, item=ind[code], expected_version=ind[code].version,
+                                      baseline_value=Decimal(baseline))
+        if adopt:
+            plan_services.update_review(actor=coordinator, review=review, decisions="New baselines.")
+            review.refresh_from_db()
+            plan_services.adopt_review(actor=coordinator, review=review)
+            plan.refresh_from_db()
     plans = list(Plan.objects.filter(city=city).order_by("pk"))
     return {"plans": plans, "framework": framework, "plan": plan}
 
@@ -1119,6 +1203,8 @@ def test_no_cell_is_recoverable_across_all_outward_surfaces(city, users, client_
     if not every_theme:  # (publishing every theme changes the report surfaces only: the others are not read)
         assert any(o.surface == "plans:plan" for o in per_audience["national"])
         assert any(o.surface == "plans:national" for o in per_audience["national"])
+        assert any(o.surface == "plans:diff" for o in per_audience["national"])
+        assert any(o.surface == "plans:review" for o in per_audience["member"])
         assert any(o.surface == "plans:iati" for o in per_audience["anonymous"])
         assert any(o.surface in {"network:organisation", "api-1:list_organisations"} for o in per_audience["member"])
     t0 = time.monotonic()
@@ -1135,7 +1221,6 @@ def test_no_city_team_series_reach_outsiders(city, users, client_for):
 
     hidden = {i.code: i.name for i in Indicator.objects.filter(city=city).exclude(theme__sensitivity="open")}
     assert hidden, "the demo has indicators of city-team themes"
-    names = set(hidden.values())
     found = []
     for role in OUTSIDER_ROLES:
         client = client_for(role)
@@ -1144,10 +1229,10 @@ def test_no_city_team_series_reach_outsiders(city, users, client_for):
             if r.status_code != 200:
                 break
             for tr in _doc(r).xpath('//table[contains(@class, "series")]/tbody/tr'):
-                name = _text(tr.xpath("./td")[0])
-                code_attr = tr.get("data-indicator")
-                if (code_attr in hidden) or name in names:
-                    found.append(f"{role}: ward page {code} shows {name}")
+                shown = tr.get("data-indicator")
+                assert shown, f"ward page {code}: a series row without data-indicator"
+                if shown in hidden:
+                    found.append(f"{role}: ward page {code} shows {shown} ({hidden[shown]})")
         for path in (f"/api/v1/cities/{SLUG}/observations?limit=10000", f"/api/v1/cities/{SLUG}/indicators"):
             r = client.get(path)
             if r.status_code == 200:

@@ -140,14 +140,17 @@ def national(request, country):
         row_names = [f"{p.code} {p.display_title(language)}" if p else _("Not linked to a national pillar")
                      for p in rollup.rows]
         names = {"f": _("Female"), "m": _("Male"), "": _("Not recorded")}
+        # Stable keys for the markup (data-pillar, data-column, data-dimension): "" is "not linked" or "not recorded".
+        row_keys = [p.code if p else "" for p in rollup.rows]
         context["rollup_rows"] = row_names
         context["breakdowns"] = [{
-            "title": _("By sex") if b.dimension == "sex" else _("By age band"),
+            "title": _("By sex") if b.dimension == "sex" else _("By age band"), "dimension": b.dimension,
             "columns": [names.get(c, c) for c in b.columns],
-            "rows": [{"name": name, "cells": [_cell(v) for v in cells], "total": _cell(total)}
-                     for name, cells, total in zip(row_names, b.cells, b.row_totals, strict=True)],
+            "heads": [{"key": c, "name": names.get(c, c)} for c in b.columns],
+            "rows": [{"name": name, "pillar": key, "cells": [_cell(v) for v in cells], "total": _cell(total)}
+                     for name, key, cells, total in zip(row_names, row_keys, b.cells, b.row_totals, strict=True)],
             "col_totals": [_cell(v) for v in b.col_totals], "total": _cell(b.total)} for b in rollup.breakdowns]
-        context["totals_only"] = [{"name": name, "total": _cell(v)} for name, v in
-                                  zip(row_names, rollup.totals, strict=True)] if not rollup.breakdowns else []
+        context["totals_only"] = [{"name": name, "pillar": key, "total": _cell(v)} for name, key, v in
+                                  zip(row_names, row_keys, rollup.totals, strict=True)] if not rollup.breakdowns else []
         context["grand_total"] = _cell(rollup.total)
     return render(request, "plans/national.html", context)

@@ -183,14 +183,14 @@ def present_changes(old: dict, new: dict, *, user, plan: Plan) -> dict:
     plan_fields = [_field_row("plan", k, was_plan.get(k), now_plan.get(k), names, currency)
                    for k in sorted(set(was_plan) | set(now_plan)) if was_plan.get(k) != now_plan.get(k)]
     if plan_fields:
-        groups["changed"].append({"type": _("Plan"), "code": "", "title": now_plan.get("title", ""),
+        groups["changed"].append({"type": _("Plan"), "item": "plan", "code": "", "title": now_plan.get("title", ""),
                                   "parent": "", "fields": plan_fields})
     parents = {"objective": _("in pillar %(code)s"), "activity": _("in objective %(code)s")}
     for change in diff(old.get("structure", {}), new.get("structure", {})):
         running = change.kind == "changed" and change.item_type == "activity" and \
             all(f.field in RUNNING_FIELDS for f in change.fields)
         groups["running" if running else change.kind].append({
-            "type": _type_label(change.item_type), "code": change.code, "title": change.title,
+            "type": _type_label(change.item_type), "item": change.item_type, "code": change.code, "title": change.title,
             "parent": (parents[change.item_type] % {"code": change.parent})
             if change.parent and change.item_type in parents else "",
             "fields": [_field_row(change.item_type, f.field, f.before, f.after, names, currency)
