@@ -363,3 +363,25 @@ def test_write_with_area_names_and_only_the_columns_used():
     with pytest.raises(ValueError, match="not an HXL tag pattern"):
         write([rec], area_tag="adm2")
     assert threew.ROLES[0] == "organisation"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_small_cell_markers_are_written_as_text_with_a_note_and_read_back_as_not_given(fmt):
+    """A published export shows a hidden count as "<5" or "x" (and says why in a note); importing it back
+    leaves the recorded numbers as they are, so the cells read as not given, never as an error."""
+    rec = ActivityRecord(row=0, organisation="A", sector="Health", area="W1", reached_f="<5", reached_m="x",
+                         reached_total=12, note="“<5” is fewer than 5")
+    data = write([rec]) if fmt == "csv" else write_xlsx([rec])
+    if fmt == "csv":
+        lines = data.decode("utf-8-sig").splitlines()
+        assert lines[1].endswith("#status,#meta+note") and lines[2].startswith("A,,Health,W1,<5,x,12,")
+    else:
+        ws = openpyxl.load_workbook(io.BytesIO(data)).active
+        assert [c.value for c in ws[3]][4:7] == ["<5", "x", 12]
+    result = read(data, f"x.{fmt}")
+    assert result.errors == []
+    (back,) = result.records
+    assert (back.reached_f, back.reached_m, back.reached_total, back.note) == (None, None, 12, rec.note)
+    # Anything else that is not a number is still an error.
+    bad = read(csv_bytes([["#org", "#sector", "#adm2+code", "#reached+f"], ["A", "Health", "W1", "<five"]]), "b.csv")
+    assert [e.value for e in bad.errors] == ["<five"]
