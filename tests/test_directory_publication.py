@@ -237,10 +237,10 @@ def _surfaces(client, city, org) -> dict[str, dict[int, tuple]]:
         "organisation")}
     out = {"page": {}, "api": {}, "3w": {}}
     doc = _doc(client.get(reverse("network:organisation", args=[city.slug, org.pk])))
-    for tr in doc.xpath('//h2[.="Services"]/following-sibling::table[1]/tbody/tr'):
-        tds = tr.xpath("./td")
-        name = " ".join(tds[0].text_content().split()).removesuffix(" confidential").strip()
-        out["page"][pks[(org.name, name)]] = tuple(_shown(p) for p in tds[4].text_content().split("/"))
+    for tr in doc.xpath("//tr[@data-service]"):
+        (cell,) = tr.xpath('./td[@data-dataset="service-reach"]')
+        out["page"][int(tr.get("data-service"))] = tuple(
+            _shown(cell.xpath(f'./span[@data-part="{p}"]')[0].text_content()) for p in ("f", "m", "total"))
     for o in client.get(f"/api/v1/cities/{city.slug}/organisations").json():
         for s in o["services"]:
             out["api"][s["id"]] = (s["reached_f"], s["reached_m"], s["reached_total"])
