@@ -240,7 +240,7 @@ def _surfaces(client, city, org) -> dict[str, dict[int, tuple]]:
     for tr in doc.xpath("//tr[@data-service]"):
         (cell,) = tr.xpath('./td[@data-dataset="service-reach"]')
         out["page"][int(tr.get("data-service"))] = tuple(
-            _shown(cell.xpath(f'./span[@data-part="{p}"]')[0].text_content()) for p in ("f", "m", "total"))
+            _shown(cell.xpath(f'./*[@data-part="{p}"]')[0].text_content()) for p in ("f", "m", "total"))
     for o in client.get(f"/api/v1/cities/{city.slug}/organisations").json():
         for s in o["services"]:
             out["api"][s["id"]] = (s["reached_f"], s["reached_m"], s["reached_total"])
