@@ -255,3 +255,21 @@ def test_a_kenyan_coordinator_reads_the_framework_but_does_not_edit_it(db, clien
     response = client.get(url)
     assert response.status_code == 200 and response.context["form"] is None
     assert client.post(url, {"name": "Not a coordinator's", "start_year": 2025, "end_year": 2029}).status_code == 403
+
+
+def test_a_crossing_of_sex_and_age_band_gives_the_roll_up_its_published_margins(kenya, users, client_for):
+    """Cells of sex × age band are small, their margins are not: the roll-up shows the margins the crossing was
+    published with, never a sum of hidden cells."""
+    from tamasuk.plans.models import PlanIndicator
+
+    j1 = PlanIndicator.objects.get(plan=kenya["kisumu"], code="J1")
+    cells = {("f", "15-24"): 3, ("f", "25-34"): 20, ("m", "15-24"): 30, ("m", "25-34"): 2}
+    services.record_actuals(actor=users["coordinator"], indicator=j1, year=2025, values=[
+        services.ActualInput(value=Decimal(55)),
+        *(services.ActualInput(value=Decimal(v), sex=s, age_band=b) for (s, b), v in cells.items())])
+    rollup = _national(client_for("national"), kenya["framework"]).context["overview"].rollup
+    by_sex, by_age = rollup.breakdowns
+    n2 = 1  # J1's activity serves N2 only
+    assert dict(zip(by_sex.columns, by_sex.cells[n2], strict=True)) == {"f": 23, "m": 32, "": 0}
+    assert dict(zip(by_age.columns, by_age.cells[n2], strict=True))["15-24"] == 33
+    assert rollup.totals[n2] == 55

@@ -295,6 +295,18 @@ def _dims(actual) -> tuple[tuple[str, str], ...]:
 
 
 def people_cells(actuals: list, k: int, *, raw: bool) -> list[Cell]:
+    """One year's values of an indicator that counts people, as may be published (see :func:`_people`)."""
+    return _people(actuals, k, raw=raw)[0]
+
+
+def people_margins(actuals: list, k: int, *, raw: bool) -> dict:
+    """The totals of each category of the year's crossing of two dimensions (sex × age band), recorded or not,
+    as the crossing's protection published them: {(dimension, category): count, marker or None}. Empty when
+    nothing was crossed or the crossing could not be checked."""
+    return _people(actuals, k, raw=raw)[1]
+
+
+def _people(actuals: list, k: int, *, raw: bool) -> tuple[list[Cell], dict]:
     """One year's values of an indicator that counts people (the total and its cells by sex, age band, group),
     as may be published: the finest table is the first crossing of two dimensions (sex × age band), whose margins
     are each dimension's own cells and whose grand total is the year's total; a dimension recorded alone is a
@@ -302,7 +314,13 @@ def people_cells(actuals: list, k: int, *, raw: bool) -> list[Cell]:
     cells that exceed or do not add up to it, a third dimension) is withheld."""
     cells = [(a, dict(_dims(a))) for a in actuals]
     if raw:
-        return [Cell(d, a.value, a.value) for a, d in cells]
+        margins: dict = {}
+        for _a, d in cells:
+            if len(d) == 2 and "group" not in d:
+                for dim, label in d.items():
+                    margins[(dim, label)] = margins.get((dim, label), Decimal(0)) + _a.value
+        return [Cell(d, a.value, a.value) for a, d in cells], margins
+    margins = {}
     total = next((a for a, d in cells if not d), None)
     groups = defaultdict(list)
     for a, d in cells:
@@ -314,23 +332,23 @@ def people_cells(actuals: list, k: int, *, raw: bool) -> list[Cell]:
         total_shown = single_count(total.value, k)
         if not isinstance(total_shown, str) and _whole(total.value):
             crossed = next((key for key in groups if len(key) == 2), None)
-            margins = set()
-            if crossed is not None and (checked := _crossing(total, groups, crossed, k, shown)) is not None:
+            crossed_margins = set()
+            if crossed is not None and (checked := _crossing(total, groups, crossed, k, shown, margins)) is not None:
                 if checked:
                     total_shown = checked
-                margins = {(crossed[0],), (crossed[1],)}
+                crossed_margins = {(crossed[0],), (crossed[1],)}
             for key, rows in groups.items():
-                if len(key) == 1 and key not in margins and (marker := _line(total, rows, k, shown)):
+                if len(key) == 1 and key not in crossed_margins and (marker := _line(total, rows, k, shown)):
                     total_shown = marker
     if isinstance(total_shown, str):
-        shown = {}  # a hidden total hides every cell under it
+        shown, margins = {}, {}  # a hidden total hides every cell under it
     out = []
     for a, d in cells:
         if a is total:
             out.append(Cell(d, a.value, total_shown if isinstance(total_shown, str) else a.value))
         else:
             out.append(Cell(d, a.value, shown.get(id(a))))
-    return out
+    return out, margins
 
 
 def _line(total, rows, k, shown) -> str | None:
@@ -349,7 +367,7 @@ def _line(total, rows, k, shown) -> str | None:
     return published_total if isinstance(published_total, str) else None
 
 
-def _crossing(total, groups, key, k, shown) -> str | bool | None:
+def _crossing(total, groups, key, k, shown, margins_out) -> str | bool | None:
     """Two crossed dimensions as a table with their own cells as margins. None if it cannot be checked; else the
     total's marker if it must be hidden, or False."""
     rows = groups[key]
@@ -366,6 +384,8 @@ def _crossing(total, groups, key, k, shown) -> str | bool | None:
         c = table.cells[(d[key[0]], d[key[1]])]
         shown[id(r)] = c if isinstance(c, str) else Decimal(c)
     for axis, margin in ((0, table.row_totals), (1, table.col_totals)):
+        for label, c in margin.items():
+            margins_out[(key[axis], label)] = c if isinstance(c, str) else Decimal(c)
         for a in groups.get((key[axis],), []):
             label = dict(_dims(a))[key[axis]]
             true = sum(n for cell, n in counts.items() if cell[axis] == label)
@@ -381,6 +401,7 @@ class IndicatorValues:
 
     baseline: Decimal | str | None
     years: dict  # year → list[Cell]
+    margins: dict = dataclasses.field(default_factory=dict)  # year → people_margins()
 
     def total(self, year: int):
         """The year's total as shown (a number, a marker, or None if not recorded or withheld)."""
@@ -400,9 +421,10 @@ def plan_values(plan, audience: Audience) -> dict[int, IndicatorValues]:
     for pk, counts_people, baseline in PlanIndicator.objects.filter(plan=plan).values_list(
             "pk", "counts_people", "baseline_value"):
         raw = audience == Audience.CITY_TEAM or not counts_people
-        out[pk] = IndicatorValues(
-            baseline if raw else single_count(baseline, k),
-            {year: people_cells(actuals, k, raw=raw) for year, actuals in by_indicator[pk].items()})
+        published = {year: _people(actuals, k, raw=raw) for year, actuals in by_indicator[pk].items()}
+        out[pk] = IndicatorValues(baseline if raw else single_count(baseline, k),
+                                  {year: cells for year, (cells, _m) in published.items()},
+                                  {year: margins for year, (_c, margins) in published.items()})
     return out
 
 

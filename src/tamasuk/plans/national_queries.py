@@ -125,10 +125,10 @@ def _count(shown) -> int | str | None:
     return int(Decimal(shown).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _people(cells: list[publication.Cell]) -> tuple[object, dict[str, object], dict[str, object]]:
+def _people(cells: list[publication.Cell], margins: dict) -> tuple[object, dict[str, object], dict[str, object]]:
     """An indicator's published count for a year as (total, by sex, by age band): each a whole number, a marker,
-    or None (withheld). Cells of one dimension alone are used when recorded, else sums of the sex × age band cells
-    (a sum is a number only when every cell in it is)."""
+    or None (withheld). Cells of one dimension alone are used when recorded, else the margins the sex × age band
+    crossing was published with."""
     total = None
     sex: dict[str, list] = {}
     age: dict[str, list] = {}
@@ -147,7 +147,12 @@ def _people(cells: list[publication.Cell]) -> tuple[object, dict[str, object], d
             sex.setdefault(d["sex"], []).append(v)
         elif "age_band" in d:
             age.setdefault(d["age_band"], []).append(v)
-    return total, {k: _sum(v) for k, v in (sex or cross_sex).items()}, {k: _sum(v) for k, v in (age or cross_age).items()}
+    crossed = {dim: {label: _count(v) for (d, label), v in margins.items() if d == dim} for dim in ("sex", "age_band")}
+    if cross_sex and not sex:
+        sex = {label: [crossed["sex"].get(label)] for label in cross_sex}
+    if cross_age and not age:
+        age = {label: [crossed["age_band"].get(label)] for label in cross_age}
+    return total, {k: _sum(v) for k, v in sex.items()}, {k: _sum(v) for k, v in age.items()}
 
 
 def _sum(values: list):
@@ -198,7 +203,7 @@ def _rollup(plans: list[Plan], pillars: list[NationalPillar], year: int | None) 
     by_age: list[dict[str, list]] = [{} for _ in range(n)]
     counted = [i for i in indicators if published[i.pk].years.get(year)]
     for indicator in counted:
-        total, sex, age = _people(published[indicator.pk].years[year])
+        total, sex, age = _people(published[indicator.pk].years[year], published[indicator.pk].margins.get(year, {}))
         served = [row_of[p.pk] for p in indicator.activity.national_pillars.all() if p.pk in row_of] \
             if indicator.activity else []
         for r in served or [n - 1]:
