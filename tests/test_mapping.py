@@ -345,3 +345,8 @@ def test_a_city_adds_its_own_theme(city, client_for):
     assert client_for("analyst").post(reverse("mapping:indicators", args=["mombasa"]), {
         "add_theme": "1", "new-code": "x", "new-name": "X", "new-group": "drivers"}).status_code == 302
     assert not Theme.objects.filter(city=city, code="x").exists()  # readers cannot write
+
+
+def test_the_city_api_says_below_which_count_numbers_are_hidden(client_for):
+    data = client_for("peer").get(reverse("api-1:get_city", args=["mombasa"])).json()
+    assert data["small_count_threshold"] == 5 and "suppression_k" not in data

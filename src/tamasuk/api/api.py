@@ -59,7 +59,7 @@ class CityOut(Schema):
     country: str
     languages: list[str]
     time_zone: str
-    suppression_k: int
+    small_count_threshold: int  # counts below it are published as "<k" outside the city team
     is_demo: bool
     your_role: str | None
     visible_levels: list[str]
@@ -86,7 +86,7 @@ class MeOut(Schema):
 def _city_out(request, city) -> dict:
     return {
         "slug": city.slug, "name": city.name, "country": city.country, "languages": city.languages,
-        "time_zone": city.time_zone, "suppression_k": publication.threshold(city), "is_demo": city.is_demo,
+        "time_zone": city.time_zone, "small_count_threshold": publication.threshold(city), "is_demo": city.is_demo,
         "your_role": role_in(request.auth, city), "visible_levels": visible_levels(request.auth, city),
     }
 
