@@ -67,6 +67,22 @@ class City(models.Model):
         validators=[MinValueValidator(2), MaxValueValidator(100)],
         help_text=_("Counts below k are shown as “<k” outside the city team."),
     )
+    # A ranking built on a few wards' data looks as certain as one built on all of them; below this share of
+    # ward × indicator values present, a priority profile is refused (or saved visibly flagged).
+    coverage_threshold = models.PositiveSmallIntegerField(
+        _("minimum data coverage for priorities (%)"),
+        default=70,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("A priority profile needs at least this share of ward × indicator values for its period."),
+    )
+    # Arabic readers in Saida write 1٬056٫5 with Arabic-Indic digits; others use Western digits with Arabic
+    # separators. One choice per city so ward names and numbers never mix the two.
+    arabic_digits = models.CharField(
+        _("digits in Arabic"),
+        max_length=8,
+        choices=[("latn", _("Western digits (0123)")), ("arab", _("Arabic-Indic digits (٠١٢٣)"))],
+        default="latn",
+    )
     level_names = models.JSONField(
         _("names of area levels"), default=dict, blank=True,
         help_text=_('e.g. {"1": "Sub-county", "2": "Ward"}'),

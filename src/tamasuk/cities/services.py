@@ -14,7 +14,10 @@ from tamasuk.interop.geojson import AreaReadResult, ReadError
 
 from .models import ROLES_A_CITY_ADMIN_GRANTS, Area, City, Membership, Role
 
-CITY_FIELDS = ["name", "slug", "country", "languages", "time_zone", "suppression_k", "level_names", "is_demo"]
+CITY_FIELDS = [
+    "name", "slug", "country", "languages", "time_zone", "suppression_k", "coverage_threshold", "arabic_digits",
+    "level_names", "is_demo",
+]
 AREA_FIELDS = ["code", "name", "names", "level", "parent_code", "population"]
 
 
