@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so it sees each page as rendered (before gzip): Arabic digits and separators by the city's choice.
+    "tamasuk.web.digits.ArabicDigitsMiddleware",
 ]
 
 ROOT_URLCONF = "tamasuk.urls"
@@ -167,6 +169,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Messages can carry a new account's temporary password: keep them server-side, never in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# A refused form (expired or cookie blocked) gets a page in the reader's language with a way back.
+CSRF_FAILURE_VIEW = "tamasuk.web.errors.csrf_failure"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"

@@ -12,6 +12,7 @@ def city_page(action):
         def wrapped(request, slug, *args, **kwargs):
             city = city_for(request.user, slug)
             require(request.user, action, city)
+            request.tamasuk_city = city  # the page's city, for its choice of digits in Arabic (web.digits)
             return view(request, city, *args, **kwargs)
 
         return wrapped
