@@ -12,3 +12,9 @@ urlpatterns = [
     path("", include("tamasuk.audit.urls")),
     path("", include("tamasuk.web.urls")),
 ]
+
+# Error pages in the reader's language, each with a way back (tamasuk.web.errors).
+handler400 = "tamasuk.web.errors.bad_request"
+handler403 = "tamasuk.web.errors.permission_denied"
+handler404 = "tamasuk.web.errors.page_not_found"
+handler500 = "tamasuk.web.errors.server_error"

@@ -32,12 +32,14 @@ class Action(StrEnum):
     EDIT_PLAN = "edit_plan"                # a plan's structure, its adoption and its reviews
     EDIT_ACTIVITY = "edit_activity"        # coordinators: any; a member: the activities its organisation leads
     ERASE_PERSONAL_DATA = "erase_personal_data"  # forget a person's contact details, audit payloads included
+    EDIT_CITY_SETTINGS = "edit_city_settings"  # languages, digits in Arabic, coverage and small-count thresholds
 
 
 # What each role may do in its own city. Auditors read everything and write nothing.
 ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.ADMIN: set(Action),
     Role.COORDINATOR: {Action.VIEW_CITY, Action.EDIT_AREAS, Action.EDIT_CITY_DATA, Action.EDIT_PLAN, Action.RUN_ANALYSIS,
+                       Action.EDIT_CITY_SETTINGS,
                        Action.EXPORT, Action.VIEW_SMALL_CELLS, Action.RECORD_REPORT, Action.VIEW_PROFILES, Action.READ_CITY_DATA},
     Role.ANALYST: {Action.VIEW_CITY, Action.RUN_ANALYSIS, Action.EXPORT, Action.VIEW_SMALL_CELLS,
                    Action.VIEW_PROFILES, Action.READ_CITY_DATA},
@@ -59,6 +61,14 @@ def _memberships(user) -> list[Membership]:
         cached = [m for m in Membership.objects.filter(user=user).select_related("city") if m.is_active()]
         user._tamasuk_memberships = cached
     return cached
+
+
+def membership_in(user, city: City) -> Membership | None:
+    """The user's active membership in this city, if any."""
+    for m in _memberships(user):
+        if m.city_id == city.pk:
+            return m
+    return None
 
 
 def role_in(user, city: City) -> str | None:

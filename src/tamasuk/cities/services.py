@@ -245,3 +245,33 @@ def set_population(*, actor, area: Area, total: int | None, detail: dict | None 
     record(actor=actor, action="area.population", obj=area, city=area.city, before=before,
            after={"population": total, "population_detail": detail})
     return area
+
+
+# What a coordinator or the city's administrator may change on the city settings page.
+SETTINGS_FIELDS = ["languages", "arabic_digits", "coverage_threshold", "suppression_k"]
+
+
+@transaction.atomic
+def update_city_settings(*, actor, city: City, languages: list[str], arabic_digits: str, coverage_threshold: int,
+                         suppression_k: int) -> City:
+    """The city's languages, digits in Arabic, minimum data coverage for priorities and small-count threshold."""
+    from django.conf import settings
+
+    known = {code for code, _name in settings.LANGUAGES}
+    languages = [code for code in dict.fromkeys(languages) if code]
+    if not languages:
+        raise ValidationError({"languages": _("Choose at least one language.")})
+    if unknown := [code for code in languages if code not in known]:
+        raise ValidationError({"languages": _("Unknown language: %(codes)s.") % {"codes": ", ".join(unknown)}})
+    before = _snapshot(city, SETTINGS_FIELDS)
+    city.languages, city.arabic_digits = languages, arabic_digits
+    city.coverage_threshold, city.suppression_k = coverage_threshold, suppression_k
+    city.full_clean()
+    after = _snapshot(city, SETTINGS_FIELDS)
+    if after == before:
+        return city
+    city.save(update_fields=SETTINGS_FIELDS)
+    record(actor=actor, action="city.settings", obj=city, city=city,
+           before={k: v for k, v in before.items() if after[k] != v},
+           after={k: v for k, v in after.items() if before[k] != v})
+    return city

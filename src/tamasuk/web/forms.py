@@ -45,3 +45,33 @@ class TokenForm(forms.Form):
 class AuditFilterForm(forms.Form):
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
     object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
+
+
+class CitySettingsForm(forms.Form):
+    """The settings a coordinator or the city's administrator changes (cities.services.update_city_settings)."""
+
+    languages = forms.MultipleChoiceField(
+        label=_("Languages of the city"), widget=forms.CheckboxSelectMultiple,
+        help_text=_("The languages the city's names and texts are recorded in; the first is the default."))
+    arabic_digits = forms.ChoiceField(
+        label=_("Digits in Arabic"), widget=forms.RadioSelect,
+        help_text=_("Arabic pages always use ٫ for decimals and ٬ for thousands; numbers and ward names use these "
+                    "digits."))
+    coverage_threshold = forms.IntegerField(
+        label=_("Minimum data coverage for priorities (%)"), min_value=0, max_value=100,
+        help_text=_("A priority profile needs at least this share of ward × indicator values for its period."))
+    suppression_k = forms.IntegerField(
+        label=_("Small-count threshold"), min_value=2, max_value=100,
+        help_text=_("Outside the city team, counts below this number are shown as “<k”."))
+
+    def __init__(self, *args, city, **kwargs):
+        from django.conf import settings
+
+        from tamasuk.cities.models import City
+
+        super().__init__(*args, **kwargs)
+        chosen = list(city.languages)
+        # The city's own order first (its default language leads), then the others the installation speaks.
+        self.fields["languages"].choices = [(c, n) for c in chosen for code, n in settings.LANGUAGES if code == c] + [
+            (code, n) for code, n in settings.LANGUAGES if code not in chosen]
+        self.fields["arabic_digits"].choices = City._meta.get_field("arabic_digits").choices

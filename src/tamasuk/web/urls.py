@@ -17,4 +17,5 @@ urlpatterns = [
     path("c/<slug:slug>/members/", views.memberships, name="memberships"),
     path("c/<slug:slug>/members/<int:pk>/", views.membership_change, name="membership_change"),
     path("c/<slug:slug>/audit/", views.audit, name="audit"),
+    path("c/<slug:slug>/settings/", views.city_settings, name="city_settings"),
 ]

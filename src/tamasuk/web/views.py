@@ -19,13 +19,14 @@ from tamasuk.api.models import ApiToken
 from tamasuk.api.services import create_token, revoke_token
 from tamasuk.audit import queries as audit_queries
 from tamasuk.cities import publication, queries, services
-from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Membership
-from tamasuk.cities.permissions import Action, can, national_countries
+from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Membership, Role
+from tamasuk.cities.permissions import Action, can, national_countries, role_in
 from tamasuk.mapping import queries as mapping_queries
 from tamasuk.mapping.models import ReportCategory
 
 from .decorators import city_page
-from .forms import AddMemberForm, AuditFilterForm, ChangeMemberForm, TokenForm
+from .errors import put_on_form
+from .forms import AddMemberForm, AuditFilterForm, ChangeMemberForm, CitySettingsForm, TokenForm
 from .maps import COLOUR_CHOICES, city_map
 from .nav import city_nav
 
@@ -46,6 +47,11 @@ def home(request):
     # A national liaison lands here, not in one city: the national view of each country is their way in.
     countries = sorted(national_countries(request.user))
     if len(cities) == 1 and not countries:
+        # A focal point's work is their organisation: its services, activities and action items.
+        if role_in(request.user, cities[0]) == Role.MEMBER:
+            own = request.user.organisations.filter(city=cities[0]).order_by("pk").first()
+            if own is not None:
+                return redirect("network:organisation", cities[0].slug, own.pk)
         return redirect("web:city", cities[0].slug)
     return render(request, "web/home.html", {"cities": cities, "national_countries": countries})
 
@@ -194,6 +200,25 @@ def audit(request, city):
         "object_types": audit_queries.object_types(request.user, city),
         "may_erase": can(request.user, Action.ERASE_PERSONAL_DATA, city),
     })
+
+
+@login_required
+@city_page(Action.EDIT_CITY_SETTINGS)
+def city_settings(request, city):
+    initial = {field: getattr(city, field) for field in services.SETTINGS_FIELDS}
+    form = CitySettingsForm(request.POST or None, city=city, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # Keep the city's default (first) language first when it stays chosen.
+        chosen = [code for code, _name in form.fields["languages"].choices if code in data["languages"]]
+        try:
+            services.update_city_settings(actor=request.user, city=city, **{**data, "languages": chosen})
+        except ValidationError as exc:
+            put_on_form(form, exc)
+        else:
+            messages.success(request, _("The city's settings are saved."))
+            return redirect("web:city_settings", city.slug)
+    return render(request, "web/city_settings.html", {**city_nav(request, city), "form": form})
 
 
 @login_required
