@@ -187,7 +187,7 @@ def server(tmp_path_factory):
             time.sleep(0.3)
     else:
         raise RuntimeError("server did not start:\n" + (db.tmp / "server.log").read_text())
-    yield {"url": url, "log": db.tmp / "server.log"}
+    yield {"url": url, "log": db.tmp / "server.log", "env": db.env}  # env: to read the served database
     proc.terminate()
     proc.wait(timeout=20)
     log.close()

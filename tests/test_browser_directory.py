@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def test_a_focal_point_edits_its_own_organisation_only(server, page_in):
     page = page_in("en-GB")
     sign_in(page, server, "member", "member-demo-pass")
-    page.wait_for_url(re.compile(r"/c/mombasa/$"))
+    page.wait_for_url(re.compile(r"/c/mombasa/organisations/\d+/$"))
     page.locator('.city-nav a[href="/c/mombasa/directory/"]').click()
     expect(page.locator("h1")).to_have_text("Who does what where")
     assert "Synthetic confidential address 7" not in page.content()

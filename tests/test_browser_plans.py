@@ -86,7 +86,7 @@ def written(server, browser):
     ctx = browser.new_context(locale="en-GB", extra_http_headers={"Accept-Language": "en-GB"})
     page = ctx.new_page()
     sign_in(page, server, "member", PASSWORDS["member"])
-    page.wait_for_url(re.compile(r"/c/mombasa/$"))
+    page.wait_for_url(re.compile(r"/c/mombasa/organisations/\d+/$"))
     lead = _member_organisation(page, server)
     page.context.clear_cookies()
 

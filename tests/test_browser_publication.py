@@ -28,7 +28,7 @@ def _set_theme(server, page, theme_name: str, sensitivity: str):
 def test_a_focal_point_sees_published_counts_and_open_themes_only(server, page_in, locale):
     page = page_in(locale)
     sign_in(page, server, "member", "member-demo-pass")
-    page.wait_for_url(re.compile(r"/c/mombasa/$"))
+    page.wait_for_url(re.compile(r"/c/mombasa/organisations/\d+/$"))
     page.goto(server["url"] + WARD)
     table = page.locator('table[data-dataset="report-counts"]')
     expect(table).to_be_visible()
@@ -56,7 +56,7 @@ def test_the_coordinator_shares_a_sensitive_theme_and_the_network_sees_it(server
     coordinator.wait_for_url(re.compile(r"/c/mombasa/$"))
     member = page_in("en-GB")
     sign_in(member, server, "member", "member-demo-pass")
-    member.wait_for_url(re.compile(r"/c/mombasa/$"))
+    member.wait_for_url(re.compile(r"/c/mombasa/organisations/\d+/$"))
     member.goto(server["url"] + WARD)
     assert TRUST not in member.content()
     _set_theme(server, coordinator, "Trust in police", "open")
