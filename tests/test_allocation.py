@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from hypothesis import given, settings
@@ -67,7 +69,7 @@ def test_coordinator_allocates_saves_and_cites_it_in_a_meeting(city, users, clie
     c = client_for("coordinator")
     url = reverse("network:new_allocation", args=[city.slug])
     page = c.get(url, {"profile": profile.pk, "sector": "health", "total": 5000, "rate": "0.05"}).content.decode()
-    assert "5000 of 5000 allocated" in page or "of 5000 allocated" in page
+    assert "of 5000 units allocated" in page  # no unit typed: neutral "units", not "doses"
     assert "served" in page
     form = {"profile": profile.pk, "sector": "health", "total": 5000, "rate": "0.05", "name": "Vaccination week",
             "unit": "doses"}
@@ -91,3 +93,97 @@ def test_coordinator_allocates_saves_and_cites_it_in_a_meeting(city, users, clie
     assert csv_text.splitlines()[1].startswith("#severity+rank,#adm2+code")
     with pytest.raises(ValueError, match="cannot be changed"):
         allocation.save()
+
+
+def _orgs_serving(city, sector):
+    from tamasuk.network.models import Service
+
+    return set(Service.objects.filter(city=city, sector=sector).values_list("organisation_id", flat=True))
+
+
+def test_changing_the_sector_never_allocates_from_the_old_list(city, users, client_for, profile):
+    """Issue 10.6: the list was drawn for health; the sector is now youth. The old ticks must not be read (which
+    allocated "0 of 3000"): the youth organisations are listed, all taking part, and nothing is allocated yet."""
+    health, youth = _orgs_serving(city, "health"), _orgs_serving(city, "youth")
+    assert health and youth and youth - health
+    c = client_for("coordinator")
+    url = reverse("network:new_allocation", args=[city.slug])
+    query = {"run": "1", "profile": profile.pk, "listed_sector": "health", "sector": "youth", "total": 3000,
+             "rate": "0.05", "unit": "places", **{f"take_{o}": "on" for o in health}}
+    page = c.get(url, query).content.decode()
+    assert "of 3000 places allocated" not in page
+    assert "now shows those serving" in page
+    for org_id in youth:
+        assert re.search(rf'name="take_{org_id}" checked', page), org_id
+    # The refreshed list (listed_sector=youth) allocates on the next run, and never 0 while someone serves wards.
+    query = {"run": "1", "profile": profile.pk, "listed_sector": "youth", "sector": "youth", "total": 3000,
+             "rate": "0.05", "unit": "places", **{f"take_{o}": "on" for o in youth}}
+    page = c.get(url, query).content.decode()
+    allocated = int(re.search(r"(\d+) of 3000 places allocated", page).group(1))
+    assert allocated > 0
+
+
+def test_the_sector_list_is_redrawn_in_place_with_htmx(city, users, client_for, profile):
+    c = client_for("coordinator")
+    url = reverse("network:new_allocation", args=[city.slug])
+    response = c.get(url, {"run": "1", "refresh": "1", "profile": profile.pk, "listed_sector": "health",
+                           "sector": "youth", "total": 3000}, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert page.lstrip().startswith('<fieldset id="participants"')  # only the list, not the whole page
+    assert 'name="listed_sector" value="youth"' in page
+    assert 'id="allocation-results" hx-swap-oob="true"' in page  # the old results are cleared
+    for org_id in _orgs_serving(city, "youth"):
+        assert f'name="take_{org_id}" checked' in page
+
+
+def test_without_javascript_the_sector_has_an_update_the_list_button(city, users, client_for, profile):
+    page = client_for("coordinator").get(reverse("network:new_allocation", args=[city.slug])).content.decode()
+    assert 'name="refresh"' in page and "Update the list of organisations" in page
+    assert "doses" not in page.split('id="unit-suggestions"')[0]  # the wording assumes no vaccination
+
+
+def test_the_service_refuses_organisations_that_do_not_serve_the_sector(city, users, profile):
+    from django.core.exceptions import ValidationError
+
+    from tamasuk.network.allocation_services import save_allocation
+    from tamasuk.network.models import Organisation
+
+    outsider = Organisation.objects.filter(city=city).exclude(pk__in=_orgs_serving(city, "health")).first()
+    with pytest.raises(ValidationError, match="offer no service in the sector") as info:
+        save_allocation(actor=users["coordinator"], city=city, name="stale", profile=profile, sector="health",
+                        unit="kits", total_capacity=10, participants=[{"id": outsider.pk, "name": outsider.name}],
+                        rows=[])
+    assert outsider.name in str(info.value)
+
+
+def test_a_decision_citing_an_allocation_shows_its_wards_on_the_meeting_page_and_in_the_minutes(
+        city, users, client_for, profile, tmp_path):
+    import shutil
+    import subprocess
+
+    from tamasuk.network.allocation_services import cite_in_meeting, save_allocation
+    from tamasuk.network.forums import Meeting
+
+    org = sorted(_orgs_serving(city, "health"))[0]
+    rows = [{"rank": 1, "area": "KE00100402", "name": "Nyali Ward 2", "need": 80.0, "demand": 500, "allocated": 420,
+             "unmet": 80, "given": [{"organisation": "Clinic A", "id": org, "amount": 420}], "reason": "served"},
+            {"rank": 2, "area": "KE00100101", "name": "x", "need": 10.0, "demand": 100, "allocated": 0,
+             "unmet": 100, "given": [], "reason": "no participating organisation covers it"}]
+    allocation = save_allocation(actor=users["coordinator"], city=city, name="Hygiene kits round", profile=profile,
+                                 sector="health", unit="kits", total_capacity=420,
+                                 participants=[{"id": org, "name": "Clinic A"}], rows=rows)
+    meeting = Meeting.objects.filter(forum__city=city).first()
+    cite_in_meeting(actor=users["coordinator"], allocation=allocation, meeting=meeting, text="Hand out the kits")
+    c = client_for("coordinator")
+    page = c.get(reverse("network:meeting", args=[city.slug, meeting.pk])).content.decode()
+    assert "Hygiene kits round" in page and "420 of 420 kits to 1 ward" in page
+    assert "Nyali Ward 2" in page and reverse("network:allocation", args=[city.slug, allocation.pk]) in page
+    md = c.get(reverse("network:minutes_md", args=[city.slug, meeting.pk])).content.decode()
+    assert "Hygiene kits round" in md and "| 1 | Nyali Ward 2 (KE00100402) | 420 | Clinic A: 420 |" in md
+    pdf = c.get(reverse("network:minutes_pdf", args=[city.slug, meeting.pk])).content
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils is not installed")
+    path = tmp_path / "m.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Hygiene kits round" in text and "Nyali Ward 2" in text and "420" in text

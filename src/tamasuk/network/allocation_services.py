@@ -11,6 +11,7 @@ from tamasuk.audit.services import record
 
 from .allocations import Allocation
 from .forums import Decision, Meeting
+from .models import Organisation, Sector, Service
 
 
 @transaction.atomic
@@ -18,15 +19,31 @@ def save_allocation(*, actor, city, name: str, profile, sector: str, unit: str, 
                     participants: list[dict], rows: list[dict]) -> Allocation:
     if not name.strip():
         raise ValidationError({"name": _("Give the allocation a name people will recognise.")})
+    if sector not in Sector.values:
+        raise ValidationError({"sector": _("Unknown sector: %(s)s") % {"s": sector}})
     if not participants:
         raise ValidationError({"participants": _("Choose at least one organisation taking part.")})
-    allocation = Allocation(city=city, name=name.strip(), profile=profile, sector=sector, unit=unit,
+    # A list drawn for another sector would allocate nothing, or from organisations that do not do the work.
+    serving = set(Service.objects.filter(city=city, sector=sector, organisation_id__in=[p["id"] for p in participants])
+                  .values_list("organisation_id", flat=True))
+    strangers = [p for p in participants if p["id"] not in serving]
+    if strangers:
+        names = dict(Organisation.objects.filter(city=city, pk__in=[p["id"] for p in strangers])
+                     .values_list("pk", "name"))
+        raise ValidationError({"participants": _(
+            "These organisations offer no service in the sector “%(sector)s”: %(names)s. Update the list of "
+            "organisations for this sector and allocate again.") % {
+                "sector": Sector(sector).label,
+                "names": ", ".join(names.get(p["id"]) or str(p.get("name") or p["id"]) for p in strangers)}})
+    allocation = Allocation(city=city, name=name.strip(), profile=profile, sector=sector,
+                            unit=" ".join(unit.split()) or _("units"),
                             total_capacity=total_capacity, participants=participants, rows=rows, created_by=actor)
     allocation.full_clean()
     allocation.save()
     record(actor=actor, action="allocation.save", obj=allocation, city=city,
            after={"name": allocation.name, "profile": profile.pk, "sector": sector, "total": total_capacity,
-                  "participants": participants, "areas_served": sum(1 for r in rows if r["allocated"] > 0)})
+                  "unit": allocation.unit, "participants": participants,
+                  "areas_served": sum(1 for r in rows if r["allocated"] > 0)})
     return allocation
 
 

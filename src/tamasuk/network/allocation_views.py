@@ -41,6 +41,10 @@ def _inputs(request, city, data):
     profiles = list(mapping_queries.profiles(request.user, city)[:50])
     profile = next((p for p in profiles if str(p.pk) == data.get("profile")), profiles[0] if profiles else None)
     sector = data.get("sector") if data.get("sector") in Sector.values else Sector.HEALTH
+    # The ticks and capacities sent belong to the organisations of the sector the list was drawn for: once the
+    # sector changes they mean nothing, and reading them would silently leave every new organisation out.
+    stale = bool(data.get("run")) and data.get("listed_sector") != sector
+    fresh_list = not data.get("run") or stale or bool(data.get("refresh"))
     # (Only the city team opens this page; it still reads services as the reader may see them.)
     views = [v for v in queries.services(request.user, city)
              if v.service.sector == sector and v.organisation is not None]
@@ -52,10 +56,10 @@ def _inputs(request, city, data):
     participants = []
     for org_id, entry in sorted(by_org.items(), key=lambda kv: kv[1]["org"].name):
         key = f"cap_{org_id}"
-        # Before the form is first sent every organisation takes part; afterwards, the ticked ones.
-        taking_part = data.get(f"take_{org_id}") == "on" if data.get("run") else True
+        # On a fresh list every organisation of the sector takes part; afterwards, the ticked ones.
+        taking_part = True if fresh_list else data.get(f"take_{org_id}") == "on"
         try:
-            capacity = max(0, int(data.get(key, entry["capacity"])))
+            capacity = entry["capacity"] if fresh_list else max(0, int(data.get(key, entry["capacity"])))
         except (TypeError, ValueError):
             capacity = entry["capacity"]
         participants.append({"id": org_id, "name": entry["org"].name, "capacity": capacity,
@@ -64,7 +68,7 @@ def _inputs(request, city, data):
         total = max(0, int(data.get("total", sum(p["capacity"] for p in participants))))
     except (TypeError, ValueError):
         total = sum(p["capacity"] for p in participants)
-    return profiles, profile, sector, participants, total
+    return profiles, profile, sector, participants, total, stale
 
 
 def _run(request, city, profile, participants, total, demand_rate):
@@ -83,23 +87,40 @@ def _run(request, city, profile, participants, total, demand_rate):
              "reason": r.reason} for r in result.rows], result
 
 
+def _unit(data) -> str:
+    """The campaign's own unit (places, kits, sessions, doses…), typed by the user; "units" when left empty."""
+    return " ".join(str(data.get("unit", "")).split())[:40] or _("units")
+
+
 @login_required
 @city_page(Action.EDIT_CITY_DATA)
 def new_allocation(request, city):
     data = request.POST if request.method == "POST" else request.GET
-    profiles, profile, sector, participants, total = _inputs(request, city, data)
+    profiles, profile, sector, participants, total, stale = _inputs(request, city, data)
+    unit = _unit(data)
     try:
         rate = min(1.0, max(0.0, float(data.get("rate", "0.1"))))
     except ValueError:
         rate = 0.1
     rows = result = None
-    if profile is not None and data:
-        rows, result = _run(request, city, profile, participants, total, rate)
+    problem = ""
+    if profile is not None and data and not data.get("refresh"):
+        if not participants:
+            problem = _("No organisation in the directory offers a service in this sector: choose another sector "
+                        "or add their services first.")
+        elif stale:
+            # Never allocate from a list drawn for another sector: show the new list and let them check it.
+            problem = _("The list of organisations now shows those serving “%(sector)s”. Check who takes part "
+                        "and their capacity, then allocate.") % {"sector": Sector(sector).label}
+        elif not any(p["taking_part"] for p in participants):
+            problem = _("Tick at least one organisation taking part.")
+        else:
+            rows, result = _run(request, city, profile, participants, total, rate)
     if request.method == "POST" and rows is not None:
         try:
             allocation = allocation_services.save_allocation(
                 actor=request.user, city=city, name=request.POST.get("name", ""), profile=profile, sector=sector,
-                unit=request.POST.get("unit", "people")[:40] or "people", total_capacity=total,
+                unit=unit, total_capacity=total,
                 participants=[p for p in participants if p["taking_part"]], rows=rows)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -108,10 +129,17 @@ def new_allocation(request, city):
             return redirect("network:allocation", city.slug, allocation.pk)
     for r in rows or []:
         r["reason_text"] = REASONS.get(r["reason"], lambda r=r: r["reason"])()
-    return render(request, "network/allocation_form.html", {
-        **city_nav(request, city), "profiles": profiles, "profile": profile, "sector": sector, "sectors": Sector.choices,
-        "participants": participants, "total": total, "rate": rate, "rows": rows, "result": result,
-    })
+    context = {
+        **city_nav(request, city), "profiles": profiles, "profile": profile, "sector": sector,
+        "sector_label": Sector(sector).label, "sectors": Sector.choices, "participants": participants,
+        "total": total, "rate": rate, "unit": unit, "rows": rows, "result": result, "problem": problem,
+        "refreshed": bool(data.get("refresh")),
+        "unit_suggestions": [_("places"), _("kits"), _("sessions"), _("visits"), _("doses")],
+    }
+    if request.htmx and data.get("refresh") and not request.htmx.history_restore_request:
+        # The sector or profile changed: only the list of organisations is redrawn (results of the old list go).
+        return render(request, "network/_allocation_participants.html", {**context, "clear_results": True})
+    return render(request, "network/allocation_form.html", context)
 
 
 @login_required
@@ -129,6 +157,7 @@ def allocation(request, city, pk):
     for r in a.rows:
         r["reason_text"] = REASONS.get(r["reason"], lambda r=r: r["reason"])()
     return render(request, "network/allocation.html", {**city_nav(request, city), "a": a, "meetings": meetings,
+                                                       "unit": a.unit,
                                                        "decisions": a.decisions.select_related("meeting__forum")})
 
 

@@ -38,6 +38,26 @@ def _cell(value: str) -> str:
     return _markdown_text(" ".join(str(value).split())).replace("|", "\\|")
 
 
+def allocation_summary(allocation, language: str) -> dict:
+    """What a decision citing a campaign allocation shows (page, Markdown and PDF alike): the wards served, with
+    how much and by whom, highest need first, and the totals. The allocation never changes once saved."""
+    from tamasuk.cities.models import Area
+
+    served = [r for r in allocation.rows if (r.get("allocated") or 0) > 0]
+    names = {a.code: a.display_name(language)
+             for a in Area.objects.filter(city_id=allocation.city_id, code__in=[r["area"] for r in served])}
+    return {
+        "allocation": allocation, "unit": allocation.unit, "total": allocation.total_capacity,
+        "allocated": sum(r["allocated"] for r in allocation.rows),
+        "unmet": sum(r.get("unmet") or 0 for r in allocation.rows),
+        "n_wards": len(served),
+        "rows": [{"rank": r["rank"], "code": r["area"], "name": names.get(r["area"], r.get("name", r["area"])),
+                  "allocated": r["allocated"],
+                  "by": "; ".join(f"{g['organisation']}: {g['amount']:.0f}" for g in r.get("given", []))}
+                 for r in served],
+    }
+
+
 def context(meeting: Meeting, *, items=None) -> dict:
     """What both formats show. The caller has checked that the reader may read the notes."""
     language = get_language()
@@ -48,7 +68,9 @@ def context(meeting: Meeting, *, items=None) -> dict:
         "meeting": meeting, "forum": meeting.forum, "city": meeting.city,
         "forum_name": meeting.forum.display_name(language),
         "attendees": sorted((o.names.get(language) or o.name for o in meeting.attendees.all()), key=str.casefold),
-        "decisions": [{"d": d, "dir": text_dir(d.text)} for d in meeting.decisions.select_related("profile")],
+        "decisions": [{"d": d, "dir": text_dir(d.text),
+                       "allocation": allocation_summary(d.allocation, language) if d.allocation_id else None}
+                      for d in meeting.decisions.select_related("profile", "allocation")],
         "dirs": {"agenda": text_dir(meeting.agenda), "information": text_dir(meeting.information),
                  "staff": text_dir(meeting.staff_present), "rhythm": text_dir(meeting.forum.rhythm)},
         "items": [{"item": i, "overdue": i.is_overdue(today), "status": i.get_status_display(),
@@ -66,8 +88,14 @@ def markdown(meeting: Meeting, *, items=None) -> str:
     ctx.update({
         "agenda_md": md(meeting.agenda), "information_md": md(meeting.information),
         "staff_md": md(meeting.staff_present),
-        "decisions_md": [{"d": d, "text": md(d.text).replace("\n", "\n   "), "analysis": md(d.analysis_ref),
-                          "profile": md(d.profile.name) if d.profile else ""} for d in (r["d"] for r in ctx["decisions"])],
+        "decisions_md": [{"d": r["d"], "text": md(r["d"].text).replace("\n", "\n   "),
+                          "analysis": md(r["d"].analysis_ref),
+                          "profile": md(r["d"].profile.name) if r["d"].profile else "",
+                          "allocation": r["allocation"],
+                          "allocation_name": md(r["allocation"]["allocation"].name) if r["allocation"] else "",
+                          "allocation_rows": [{**w, "name": _cell(w["name"]), "by": _cell(w["by"])}
+                                              for w in r["allocation"]["rows"]] if r["allocation"] else []}
+                         for r in ctx["decisions"]],
         "items_md": [{**row, "text": _cell(row["item"].text), "owner": _cell(row["owner"]),
                       "areas": _cell(", ".join(row["areas"]))} for row in ctx["items"]],
         "forum_md": md(ctx["forum_name"]), "attendees_md": [md(a) for a in ctx["attendees"]],

@@ -148,7 +148,9 @@ def meeting(request, city, pk):
     return render(request, "network/meeting.html", {
         **city_nav(request, city), "meeting": m, "forum": m.forum,
         "forum_name": m.forum.display_name(translation.get_language()), "notes": notes,
-        "decisions": list(m.decisions.select_related("profile")) if notes else [],
+        "decisions": [{"d": d, "allocation": forum_minutes.allocation_summary(d.allocation, translation.get_language())
+                       if d.allocation_id else None}
+                      for d in m.decisions.select_related("profile", "allocation")] if notes else [],
         "items": [{"item": i, "overdue": i.is_overdue(today), "may_close": forum_queries.may_set_status(
             request.user, i)} for i in items],
         "other_languages": [(c, n) for c, n in settings.LANGUAGES if c != translation.get_language()],
