@@ -197,8 +197,12 @@ def _allocation(users, city, profile):
 
     row = {"rank": 1, "area": "KE00100101", "name": "x", "need": 1.0, "demand": 10, "allocated": 0, "unmet": 10,
            "given": [], "reason": "no participating organisation covers it"}
+    from tamasuk.network.models import Service
+
+    health = Service.objects.filter(city=city, sector="health").values_list("organisation_id", flat=True).first()
     return save_allocation(actor=users["coordinator"], city=city, name="matrix", profile=profile, sector="health",
-                           unit="doses", total_capacity=10, participants=[{"id": 0, "name": "none"}], rows=[row])
+                           unit="kits", total_capacity=10, participants=[{"id": health, "name": "clinic"}],
+                           rows=[row])
 
 
 @pytest.fixture
