@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from tamasuk.analysis.charts import FONT, PHONE_PX, TargetRow, budget_bars, status_bars, target_bars
+from tamasuk.analysis.progress import progress
 
 S = "{http://www.w3.org/2000/svg}"
 STATUSES = [("not_started", "Not started"), ("on_track", "On track"), ("at_risk", "At risk"), ("late", "Late"),
@@ -36,11 +37,12 @@ def texts(root: ET.Element) -> list[str]:
 def draw_all(rtl: bool = False) -> dict[str, str]:
     return {
         "status": status_bars(ROWS, STATUSES, title="Status", rtl=rtl),
-        "targets": target_bars([TargetRow("I1 Mentored", "2025: 45 of 120 people", 45, 120, 0),
-                                TargetRow("I2 Weapons", "2024: 130 of 50", 130, 50, 10),
-                                TargetRow("I3 Trust", "no value yet", None, 60, 40)],
-                               title="Indicators", actual_label="Actual", target_label="Target",
-                               baseline_label="Baseline", rtl=rtl),
+        "targets": target_bars([TargetRow("I1 Mentored", "2025: 45 of 120 people",
+                                          progress(value=45, target=120, baseline=0)),
+                                TargetRow("I2 Weapons", "2024: 130 of 50", progress(value=130, target=50, baseline=10)),
+                                TargetRow("I3 Trust", "no value yet", progress(value=None, target=60, baseline=40))],
+                               title="Indicators", progress_label="Progress", target_label="Target",
+                               away_label="Moving away", rtl=rtl),
         "budget": budget_bars([("1 Youth", 100000, 45000), ("2 Policing", 250000, 280000)], "KES", title="Budget",
                               planned_label="Planned", spent_label="Spent", rtl=rtl),
     }
@@ -103,8 +105,8 @@ def test_two_charts_on_one_page_keep_their_pattern_ids_apart():
 def test_labels_are_escaped_text_never_markup():
     label = 'Youth <script>alert("x")</script> & "jobs"'
     for svg in (status_bars([(label, [1, 0, 0, 0, 0])], STATUSES, title=label, description=label),
-                target_bars([TargetRow(label, label, 1, 2, 0)], title=label, actual_label=label, target_label="t",
-                            baseline_label="b"),
+                target_bars([TargetRow(label, label, progress(value=1, target=2, baseline=0))], title=label,
+                            progress_label=label, target_label="t", away_label="a"),
                 budget_bars([(label, 1, 1)], "KES", title=label, planned_label=label, spent_label="s")):
         root = parse(svg)
         assert not any(e.tag.endswith("script") for e in root.iter())
@@ -134,29 +136,38 @@ def test_right_to_left_mirrors_every_bar():
     assert total.get("direction") == "ltr" and total.get("text-anchor") == "end"
 
 
-def test_target_bars_show_the_actual_as_a_share_of_the_target():
-    rows = [TargetRow("A", "half", 25, 50, 0), TargetRow("B", "full", 120, 120, 60), TargetRow("C", "more", 150, 100),
-            TargetRow("D", "hidden", None, 40, None), TargetRow("E", "no target", 7, None)]
-    root = parse(target_bars(rows, title="t", actual_label="a", target_label="t", baseline_label="b"))
+def test_target_bars_show_the_way_from_the_baseline_to_the_target_in_the_indicators_direction():
+    rows = [TargetRow("A", "half way up", progress(value=25, target=50, baseline=0)),
+            TargetRow("B", "half way down", progress(value=33.55, target=32.3, baseline=34.8, higher_is_better=False)),
+            TargetRow("C", "rising: moving away", progress(value=38.6, target=32.3, baseline=34.8,
+                                                           higher_is_better=False)),
+            TargetRow("D", "past the target", progress(value=150, target=100, baseline=0)),
+            TargetRow("E", "hidden", None), TargetRow("F", "no target", progress(value=7, target=None))]
+    root = parse(target_bars(rows, title="t", progress_label="p", target_label="t", away_label="away"))
     bars = rects(root, "actual")
-    assert len(bars) == 3  # D is hidden (no bar), E has no target to be a share of
-    unit = bars[1]["width"] / 100  # B is exactly 100 %
-    assert bars[0]["width"] == pytest.approx(50 * unit, abs=0.2)
-    assert bars[2]["width"] == pytest.approx(150 * unit, abs=0.2)
+    assert len(bars) == 3  # A, B and D; C moved away, E is hidden, F has no target
+    full = bars[2]["width"]  # D passed its target: a full bar, never longer
+    assert bars[0]["width"] == pytest.approx(full / 2, abs=0.2)
+    assert bars[1]["width"] == pytest.approx(full / 2, abs=0.2)  # a falling indicator that falls fills its bar
+    assert [b["class"] for b in bars] == ["actual", "actual", "actual reached"]
     targets = rects(root, "target")
-    assert len(targets) == 4 and len({t["x"] for t in targets}) == 1  # one scale: the 100 % marks line up
-    # the target mark sits where a 100 % bar ends
-    assert targets[0]["x"] + targets[0]["width"] / 2 == pytest.approx(bars[1]["x"] + bars[1]["width"], abs=0.2)
-    assert "150 %" in texts(root) and all(r.value_text in texts(root) for r in rows)
-    assert len(list(root.iter(S + "path"))) >= 2  # the baselines of A and B (and the 100 % grid line)
+    assert len(targets) == 4 and len({t["x"] for t in targets}) == 1  # one scale: the target marks line up
+    assert targets[0]["x"] + targets[0]["width"] / 2 == pytest.approx(bars[2]["x"] + bars[2]["width"], abs=0.2)
+    away = root.findall(f".//{S}polygon[@class='away']")
+    xs = [float(x.split(",")[0]) for x in away[0].get("points").split()]
+    assert len(away) == 1 and max(xs) <= bars[0]["x"] + 0.01 and min(xs) < bars[0]["x"] - 5  # back past 0 %
+    assert [g.get("data-progress") for g in root.iter(S + "g") if g.get("data-progress")] == [
+        "towards", "towards", "moving_away", "achieved", "withheld", "no_target"]
+    shown = texts(root)
+    assert all(r.value_text in shown for r in rows) and "100 %" in shown and "150 %" not in shown
 
 
-def test_a_bar_far_beyond_its_target_is_capped_with_an_arrow():
-    root = parse(target_bars([TargetRow("A", "a", 50, 10), TargetRow("B", "b", 10, 10)], title="t",
-                             actual_label="a", target_label="t", baseline_label="b"))
-    a, b = rects(root, "actual")
-    assert a["width"] == pytest.approx(2 * b["width"], abs=0.2)  # drawn to 200 %, not 500 %
-    assert root.find(f".//{S}polygon[@class='beyond']") is not None
+def test_moving_away_points_back_past_the_baseline_right_to_left_too():
+    row = TargetRow("C", "away", progress(value=40, target=30, baseline=35, higher_is_better=False))
+    root = parse(target_bars([row], title="t", progress_label="p", target_label="t", away_label="a", rtl=True))
+    target = rects(root, "target")[0]
+    xs = [float(x.split(",")[0]) for x in root.find(f".//{S}polygon[@class='away']").get("points").split()]
+    assert min(xs) > target["x"]  # right to left: the baseline is on the right, the target on the left
 
 
 def test_budget_bars_share_one_scale_for_planned_and_spent():

@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .progress import Progress, State
 from .svg import TEXT_FILL, _bidi, _check_id, _n, _svg_open, _text, _text_width
 
 __all__ = [
@@ -56,6 +57,7 @@ STATUS_STYLES: dict[str, _Pattern] = {
     "not_started": _Pattern("#dddddd", "dots", "#666666"),
     "on_track": _Pattern("#44aa99", "solid"),
     "at_risk": _Pattern("#ddcc77", "diagonal", "#6e5f12"),
+    "not_reported": _Pattern("#aa4499", "horizontal", "#3f1238"),
     "late": _Pattern("#cc6677", "cross", "#5c1526"),
     "completed": _Pattern("#4477aa", "vertical", "#1b3553"),
 }
@@ -65,7 +67,7 @@ PLANNED = _Pattern("#e4eef6", "diagonal", "#7f9fbf")
 SPENT = _Pattern("#225ea8", "solid")
 ACTUAL = _Pattern("#225ea8", "solid")
 TARGET_INK = "#111111"
-BASELINE_INK = "#b35806"
+AWAY_INK = "#b35806"
 
 
 def _pattern_def(pid: str, p: _Pattern) -> str:
@@ -257,110 +259,93 @@ def status_bars(
 
 @dataclass(frozen=True)
 class TargetRow:
-    """One indicator's bullet row. ``label`` names it; ``value_text`` says the numbers in words
-    (e.g. "2025: 45 of 50 people, 90 %"), written under the bar.
+    """One indicator's row. ``label`` names it; ``value_text`` says the numbers and the progress in words
+    (e.g. "2025: 33.5 % against a target of 32.3 % · 52 % of the way"), written under the bar.
 
-    ``actual``, ``target`` and ``baseline`` are in the indicator's unit; ``actual`` None draws no bar
-    (no value yet, or a count hidden below k); ``target`` None or 0 draws only the text.
+    ``progress`` is :func:`tamasuk.analysis.progress.progress` of its latest value: the bar is the share of the
+    way from the baseline to the target. None (a value hidden from this reader) or no value or no target draws
+    only the text.
     """
 
     label: str
     value_text: str
-    actual: float | None = None
-    target: float | None = None
-    baseline: float | None = None
-
-
-MAX_PERCENT = 200.0  # a bar beyond twice its target is drawn to 200 % with an arrow; its text says how far
+    progress: Progress | None = None
 
 
 def target_bars(
     rows: Sequence[TargetRow],
     *,
     title: str,
-    actual_label: str,
+    progress_label: str,
     target_label: str,
-    baseline_label: str,
+    away_label: str,
     description: str = "",
     width: float = WIDTH,
     rtl: bool = False,
     id_prefix: str = "targets",
 ) -> str:
-    """A bullet chart: per indicator, its latest actual as a bar on a scale of % of its target, the
-    target as a tall mark at 100 %, the baseline as a diamond. Every row shares the scale (0 % to the
-    largest percentage, at least 100 % and at most :data:`MAX_PERCENT`), so the target marks line up.
+    """Per indicator, a bar on the way from its baseline (0 %) to its target (100 %), in the indicator's own
+    direction (analysis.progress): a falling indicator that falls fills its bar, one that rises gets no bar but
+    a "moving away" mark pointing back past the baseline. Nothing is drawn beyond the target: a target passed
+    is a full bar. Every row shares the scale, so the target marks line up.
     """
     _check_id(id_prefix)
     font = FONT
     frame = _Frame(width, rtl)
-    percents = []
-    for r in rows:
-        target = _check_number(f"{r.label!r} target", r.target) if r.target is not None else None
-        actual = _check_number(f"{r.label!r} actual", r.actual) if r.actual is not None else None
-        baseline = _check_number(f"{r.label!r} baseline", r.baseline) if r.baseline is not None else None
-        if not target:
-            percents.append((None, None))
-            continue
-        percents.append((actual / target * 100 if actual is not None else None,
-                         baseline / target * 100 if baseline is not None else None))
-    top = max([100.0] + [p for pair in percents for p in pair if p is not None])
-    top = min(math.ceil(top / 50) * 50, MAX_PERCENT)
-    x0 = PAD + font * 0.5  # room for a baseline diamond at 0 %
-    axis_len = width - x0 - PAD - font  # and at the far end for the overflow arrow
+    x0 = PAD + font * 1.2  # room for the "moving away" mark before 0 %
+    axis_len = width - x0 - PAD - font * 0.8
 
-    def at(percent: float) -> float:
-        return x0 + min(percent, top) / top * axis_len
+    def at(share: float) -> float:
+        return x0 + max(0.0, min(share, 1.0)) * axis_len
 
     body, labelledby = _head(title, description, id_prefix)
-    legend_items = [(ACTUAL.fill, actual_label), (TARGET_INK, target_label), (BASELINE_INK, baseline_label)]
+    legend_items = [(ACTUAL.fill, progress_label), (TARGET_INK, target_label), (AWAY_INK, away_label)]
     legend, y = _legend(frame, legend_items, PAD, font)
     body.append(legend)
-    # the axis: percentages of the target, with a tick every 50 %
     y += font * 1.2
     ticks = ['<g class="axis" fill="#555">']
-    for p in range(0, int(top) + 1, 50):
-        anchor = "start" if p == 0 else ("end" if p == top else "middle")
-        ticks.append(frame.text(at(p), y, f"{p} %", anchor=anchor, numeric=True))
+    for p in range(0, 101, 25):
+        anchor = "start" if p == 0 else ("end" if p == 100 else "middle")
+        ticks.append(frame.text(at(p / 100), y, f"{p} %", anchor=anchor, numeric=True))
     ticks.append("</g>")
     body.append("".join(ticks))
     y += font * 0.3
     axis_top = y
     bar_h = font * 1.3
     out_rows = [f'<g class="rows" font-size="{_n(font)}" fill="{TEXT_FILL}">']
-    for r, (actual_pct, baseline_pct) in zip(rows, percents, strict=True):
-        out = ['<g class="row">']
+    for r in rows:
+        p = r.progress
+        out = [f'<g class="row" data-progress="{p.state.value if p is not None else "withheld"}">']
         for line in _wrap(r.label, width - 2 * PAD, font):
             y += font * 1.25
             out.append(frame.text(PAD, y, line, extra=' font-weight="bold"'))
         y += font * 0.4
-        if r.target:
+        if p is not None and p.measured:
             out.append(frame.rect(x0, y, axis_len, bar_h, TRACK_FILL, ' class="track"'))
-            if actual_pct is not None:
-                length = at(actual_pct) - x0
-                out.append(frame.rect(x0, y + bar_h * 0.25, length, bar_h * 0.5, ACTUAL.fill, ' class="actual"'))
-                if actual_pct > top:
-                    tip = at(top)
-                    arrow = [(tip, y + bar_h * 0.1), (tip + font * 0.6, y + bar_h / 2), (tip, y + bar_h * 0.9)]
-                    pts = " ".join(f"{_n(frame.x(px))},{_n(py)}" for px, py in arrow)
-                    out.append(f'<polygon class="beyond" points="{pts}" fill="{ACTUAL.fill}"/>')
-            tx = at(100)
+            if p.share:
+                css = "actual reached" if p.reached else "actual"
+                out.append(frame.rect(x0, y + bar_h * 0.25, at(p.share) - x0, bar_h * 0.5, ACTUAL.fill,
+                                      f' class="{css}"'))
+            if p.state == State.MOVING_AWAY:  # a triangle at the baseline pointing away from the target
+                tip = x0 - font * 1.0
+                pts = [(x0, y + bar_h * 0.1), (tip, y + bar_h / 2), (x0, y + bar_h * 0.9)]
+                out.append(f'<polygon class="away" points="{" ".join(f"{_n(frame.x(px))},{_n(py)}" for px, py in pts)}"'
+                           f' fill="{AWAY_INK}"/>')
+            tx = at(1.0)
             out.append(frame.rect(tx - 1.5, y - 3, 3, bar_h + 6, TARGET_INK, ' class="target"'))
-            if baseline_pct is not None:
-                bx, cy, s = frame.x(at(baseline_pct)), y + bar_h / 2, bar_h * 0.38
-                out.append(f'<path class="baseline" d="M{_n(bx)} {_n(cy - s)}l{_n(s)} {_n(s)}l{_n(-s)} {_n(s)}'
-                           f'l{_n(-s)} {_n(-s)}z" fill="{BASELINE_INK}" stroke="#fff" stroke-width="1"/>')
             y += bar_h + 3
-        for line in _wrap(r.value_text, width - 2 * PAD, font):
+        for line in _wrap(r.value_text, width - 2 * PAD, font, max_lines=3):
             y += font * 1.25
             out.append(frame.text(PAD, y, line, extra=f' class="value" fill="{MUTED}"'))
         y += font * 0.6
         out.append("</g>")
         out_rows.append("".join(out))
     out_rows.append("</g>")
-    if rows:  # a faint line down from the 100 % tick through every row
-        x100 = frame.x(at(100))
-        body.append(f'<path class="grid" d="M{_n(x100)} {_n(axis_top)}V{_n(y)}" stroke="#999" '
-                    f'stroke-dasharray="2 3" stroke-width="1"/>')
+    if rows:  # faint lines down from the 0 % and 100 % ticks through every row
+        for share in (0.0, 1.0):
+            x = frame.x(at(share))
+            body.append(f'<path class="grid" d="M{_n(x)} {_n(axis_top)}V{_n(y)}" stroke="#999" '
+                        f'stroke-dasharray="2 3" stroke-width="1"/>')
     body.extend(out_rows)
     height = y + PAD
     head = _svg_open(width, height, "tm-targets", "img", f' aria-labelledby="{labelledby}" font-size="{_n(font)}"')

@@ -1,13 +1,19 @@
 """A plan's monitoring dashboard: where its activities stand, its indicators against their targets, and its
-budget planned against spent, by pillar and by area. Shared by the dashboard page and the PDF review report.
+budget planned against spent, by pillar and by area. Shared by the dashboard page, the plan page, the API and the
+PDF review report, so that they all say the same.
 
-An activity's status is its latest progress update's, with two exceptions that do not wait for anyone to
-write an update: an activity past its end date that is not completed is late, and one nobody has reported on
-yet has not started. Cancelled activities are left out of the status counts (they are neither on track nor
-late) but their money stays in the budget: what was planned and spent on them is part of the plan's record.
+An activity's status follows one rule (analysis.reporting.activity_status): cancelled, completed, late past its
+end date, *not reported* when its latest report is older than the last completed quarter (in the city's time
+zone) whatever that report said, not started until its first report, else its latest report's status. Cancelled
+activities are left out of the status counts (they are neither on track nor late) but their money stays in the
+budget: what was planned and spent on them is part of the plan's record.
+
+An indicator's progress is measured from its baseline toward its target in its own direction
+(analysis.progress): "lower is better" indicators that rise read as moving away, never as a percentage.
 
 Readers outside the city team see counts of people below the city's threshold k as "<k", the same rule as
-every other number that leaves the city team (cities/publication.py).
+every other number that leaves the city team (cities/publication.py); no progress is shown for them, since a
+share of the way would give the hidden count away.
 """
 
 from __future__ import annotations
@@ -15,20 +21,41 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tamasuk.analysis import charts as drawing
+from tamasuk.analysis import reporting
+from tamasuk.analysis.progress import Progress, State
+from tamasuk.analysis.progress import progress as progress_rule
 from tamasuk.cities import publication
 from tamasuk.cities.models import Area
 
 from . import queries
 from .models import ActivityStatus, Plan, PlanIndicator, ProgressStatus
 
-STATUS_ORDER = [ProgressStatus.NOT_STARTED, ProgressStatus.ON_TRACK, ProgressStatus.AT_RISK, ProgressStatus.LATE,
-                ProgressStatus.COMPLETED]
+NOT_REPORTED = reporting.NOT_REPORTED
+STATUS_ORDER = [ProgressStatus.NOT_STARTED.value, ProgressStatus.ON_TRACK.value, ProgressStatus.AT_RISK.value,
+                NOT_REPORTED, ProgressStatus.LATE.value, ProgressStatus.COMPLETED.value]
+STATUS_LABELS = {**{s.value: s.label for s in ProgressStatus}, NOT_REPORTED: gettext_lazy("Not reported"),
+                 ActivityStatus.CANCELLED.value: ActivityStatus.CANCELLED.label}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def city_today(city) -> dt.date:
+    """Today where the city is: the quarter that has just ended depends on it."""
+    try:
+        zone = ZoneInfo(city.time_zone) if city.time_zone else None
+    except (ValueError, KeyError):
+        zone = None
+    return timezone.localdate(timezone=zone) if zone else timezone.localdate()
 
 
 def _num(value, decimals: int | None = None) -> str:
@@ -62,15 +89,20 @@ class StatusRow:
     @property
     def cells(self) -> list[tuple[str, int]]:
         """(status label, count) in drawing order: a table row that names each number."""
-        return [(ProgressStatus(s).label, self.counts[s]) for s in STATUS_ORDER]
+        return [(status_label(s), self.counts[s]) for s in STATUS_ORDER]
 
 
 @dataclass
 class ActivityState:
     activity: object  # plans.models.Activity
-    status: str  # a ProgressStatus value, or "cancelled"
+    status: str  # a ProgressStatus value, "not_reported" or "cancelled"
     last_period: str | None
     spent: Decimal
+    due_period: str = ""  # the last completed quarter, which a running activity owes a report for
+
+    @property
+    def label(self) -> str:
+        return status_label(self.status)
 
 
 @dataclass
@@ -78,8 +110,8 @@ class IndicatorRow:
     """An indicator's latest year with a recorded total, against that year's target and the baseline.
 
     ``actual`` and ``baseline`` are what this reader may see: a number, or the "<k" marker when the indicator
-    counts people and the reader is outside the city team. ``percent`` (of the target) is None when there is
-    no target, no value, or the value is hidden (a percentage would give the hidden count away).
+    counts people and the reader is outside the city team. ``progress`` (from the baseline toward the target)
+    is None when the value or the baseline is hidden (a share of the way would give the hidden count away).
     """
 
     indicator: PlanIndicator
@@ -91,7 +123,7 @@ class IndicatorRow:
     target_year: int | None
     baseline: Decimal | str | None
     baseline_date: dt.date | None
-    percent: float | None
+    progress: Progress | None
     suppressed: bool
     higher_is_better: bool
 
@@ -108,8 +140,39 @@ class IndicatorRow:
         return _num(self.baseline)
 
     @property
-    def percent_text(self) -> str:
-        return "–" if self.percent is None else f"{_num(round(self.percent), 0)}\u00a0%"
+    def progress_text(self) -> str:
+        return progress_text(self.progress)
+
+    @property
+    def progress_state(self) -> str:
+        return self.progress.state.value if self.progress is not None else "withheld"
+
+
+def indicator_progress(indicator, *, value, target, baseline) -> Progress | None:
+    """The progress rule (analysis.progress) for one of the plan's indicators, with the numbers this reader may
+    see: None when the value or the baseline is a "<k" marker."""
+    if isinstance(value, str) or isinstance(baseline, str):
+        return None
+    return progress_rule(value=value, target=target, baseline=baseline, higher_is_better=indicator.higher_is_better)
+
+
+def progress_text(p: Progress | None) -> str:
+    """Progress in words, the same on every surface (pages, API, PDF, IATI)."""
+    if p is None or not p.measured:
+        return "–"
+    if p.state == State.ACHIEVED:
+        return _("target reached")
+    if p.state == State.TOWARDS:
+        if p.percent == 0:
+            return _("under 1\u00a0% of the way to the target")
+        return _("%(percent)s of the way to the target") % {"percent": f"{_num(p.percent, 0)}\u00a0%"}
+    if p.state == State.NO_CHANGE:
+        return _("no change from the baseline")
+    if p.state == State.MOVING_AWAY:
+        return _("moving away from the target")
+    if p.state == State.NOT_REACHED:
+        return _("target not reached (no baseline to measure from)")
+    return _("target not reached (direction unknown)")
 
 
 @dataclass
@@ -161,21 +224,34 @@ class Dashboard:
 
 
 def _empty() -> dict[str, int]:
-    return {s.value: 0 for s in STATUS_ORDER}
+    return {s: 0 for s in STATUS_ORDER}
 
 
-def status_of(activity, latest_status: str | None, today: dt.date) -> str:
+def status_of(activity, latest_period: str | None, latest_status: str | None, today: dt.date) -> str:
     """The rule of the module docstring, for one activity."""
-    if activity.status == ActivityStatus.CANCELLED:
-        return ActivityStatus.CANCELLED.value
-    completed = activity.status == ActivityStatus.COMPLETED or latest_status == ProgressStatus.COMPLETED
-    if completed:
-        return ProgressStatus.COMPLETED.value
-    if activity.end < today:
-        return ProgressStatus.LATE.value
-    if latest_status is None:
-        return ProgressStatus.NOT_STARTED.value
-    return latest_status
+    return reporting.activity_status(
+        cancelled=activity.status == ActivityStatus.CANCELLED, completed=activity.status == ActivityStatus.COMPLETED,
+        start=activity.start, end=activity.end, latest_period=latest_period, latest_status=latest_status,
+        today=today)
+
+
+def activity_states(user, plan: Plan, *, today: dt.date | None = None, activities=None) -> list[ActivityState]:
+    """Every activity's status by the one rule, its latest reported quarter and what it spent: what the plan
+    page, the dashboard, the API and the review report show."""
+    today = today or city_today(plan.city)
+    due = reporting.last_completed_quarter(today)
+    latest: dict[int, tuple[str, str]] = {}
+    spent: dict[int, Decimal] = {}
+    for update in queries.progress(user, plan).order_by():
+        if update.activity_id not in latest or update.period > latest[update.activity_id][0]:
+            latest[update.activity_id] = (update.period, update.status)
+        spent[update.activity_id] = spent.get(update.activity_id, Decimal(0)) + (update.spent or Decimal(0))
+    states = []
+    for a in activities if activities is not None else queries.activities(user, plan):
+        period, status = latest.get(a.pk, (None, None))
+        states.append(ActivityState(a, status_of(a, period, status, today), period, spent.get(a.pk, Decimal(0)),
+                                    due))
+    return states
 
 
 def _level1(areas: dict[int, Area], area_id: int) -> Area | None:
@@ -192,23 +268,12 @@ def build(user, plan: Plan, *, today: dt.date | None = None) -> Dashboard:
     """Everything the dashboard shows to this user. The caller has already checked that the user may read the
     plan (queries.plan)."""
     language = translation.get_language()
-    today = today or timezone.localdate()
     city = plan.city
+    today = today or city_today(city)
     k = None if publication.sees_everything(user, city) else publication.threshold(city)  # the note under the table
     published = queries.values(user, plan)
 
-    latest: dict[int, tuple[str, str]] = {}
-    spent: dict[int, Decimal] = {}
-    for update in queries.progress(user, plan):
-        if update.activity_id not in latest or update.period > latest[update.activity_id][0]:
-            latest[update.activity_id] = (update.period, update.status)
-        spent[update.activity_id] = spent.get(update.activity_id, Decimal(0)) + (update.spent or Decimal(0))
-
-    activities = list(queries.activities(user, plan))
-    states = []
-    for a in activities:
-        period, status = latest.get(a.pk, (None, None))
-        states.append(ActivityState(a, status_of(a, status, today), period, spent.get(a.pk, Decimal(0))))
+    states = activity_states(user, plan, today=today)
     counted = [s for s in states if s.status != ActivityStatus.CANCELLED]
 
     pillars = list(plan.pillars.order_by("order", "code"))
@@ -244,16 +309,18 @@ def build(user, plan: Plan, *, today: dt.date | None = None) -> Dashboard:
 
     return Dashboard(
         plan=plan, title=plan.display_title(language), today=today, currency=plan.currency,
-        statuses=[(s.value, s.label) for s in STATUS_ORDER], activities=states, totals=totals,
+        statuses=[(s, status_label(s)) for s in STATUS_ORDER], activities=states, totals=totals,
         by_pillar=list(by_pillar.values()), by_area=area_rows,
-        indicators=[_indicator_row(i, language, today, published[i.pk]) for i in queries.indicators(user, plan)],
+        indicators=[indicator_row(i, language, today, published[i.pk]) for i in queries.indicators(user, plan)],
         budget=list(budget.values()), budget_total=budget_total,
         cancelled=len(states) - len(counted), published_k=k, area_level_name=city.level_name(1),
     )
 
 
-def _indicator_row(indicator: PlanIndicator, language: str, today: dt.date,
-                   published: publication.IndicatorValues) -> IndicatorRow:
+def indicator_row(indicator: PlanIndicator, language: str, today: dt.date,
+                  published: publication.IndicatorValues) -> IndicatorRow:
+    """An indicator's latest year with a value, against that year's target, and its progress: the dashboard's
+    row, which the plan page and the API also show."""
     totals = {a.year: a.value for a in indicator.actuals.all() if a.is_total}
     targets = {t.year: t.value for t in indicator.targets.all()}
     year = max(totals) if totals else None
@@ -266,13 +333,11 @@ def _indicator_row(indicator: PlanIndicator, language: str, today: dt.date,
     actual = published.total(year) if year is not None else None
     baseline = published.baseline
     suppressed = isinstance(actual, str) or isinstance(baseline, str)
-    percent = None
-    if target and actual is not None and not isinstance(actual, str):
-        percent = float(Decimal(actual) / target * 100)
+    progress = indicator_progress(indicator, value=actual, target=target, baseline=baseline)
     return IndicatorRow(
         indicator=indicator, label=f"{indicator.code} {indicator.display_name(language)}", unit=indicator.unit,
         year=year, actual=actual, target=target, target_year=target_year, baseline=baseline,
-        baseline_date=indicator.baseline_date, percent=percent, suppressed=suppressed,
+        baseline_date=indicator.baseline_date, progress=progress, suppressed=suppressed,
         higher_is_better=indicator.higher_is_better)
 
 
@@ -287,16 +352,16 @@ def _status_description(rows: list[StatusRow], statuses) -> str:
 
 def _indicator_text(row: IndicatorRow) -> str:
     words = {"year": row.year, "actual": row.actual_text, "target": row.target_text, "unit": row.unit,
-             "percent": row.percent_text, "target_year": row.target_year}
+             "progress": row.progress_text, "target_year": row.target_year}
     if row.year is None:
         text = (_("No value yet; target %(target)s %(unit)s in %(target_year)s") % words if row.target is not None
                 else _("No value and no target yet"))
     elif row.target is None:
         text = _("%(year)s: %(actual)s %(unit)s (no target for that year)") % words
-    elif row.percent is None:
-        text = _("%(year)s: %(actual)s of a target of %(target)s %(unit)s") % words
+    elif row.progress is None:
+        text = _("%(year)s: %(actual)s against a target of %(target)s %(unit)s") % words
     else:
-        text = _("%(year)s: %(actual)s of a target of %(target)s %(unit)s (%(percent)s)") % words
+        text = _("%(year)s: %(actual)s against a target of %(target)s %(unit)s · %(progress)s") % words
     if row.baseline is not None:
         text += " · " + _("baseline %(baseline)s") % {"baseline": row.baseline_text}
     if not row.higher_is_better:
@@ -315,19 +380,14 @@ def charts(dashboard: Dashboard, *, rtl: bool = False) -> dict[str, str]:
         [(r.label, r.values) for r in d.by_area], statuses, rtl=rtl, id_prefix="dash-area",
         title=_("Activities by status, per %(level)s") % {"level": d.area_level_name.lower() or _("area")},
         description=_status_description(d.by_area, statuses))
-    indicator_rows = []
-    for row in d.indicators:
-        visible = row.actual is not None and not isinstance(row.actual, str)
-        baseline = row.baseline if row.baseline is not None and not isinstance(row.baseline, str) else None
-        indicator_rows.append(drawing.TargetRow(
-            label=row.label, value_text=_indicator_text(row),
-            actual=float(row.actual) if visible else None,
-            target=float(row.target) if row.target is not None else None,
-            baseline=float(baseline) if baseline is not None else None))
+    indicator_rows = [drawing.TargetRow(label=row.label, value_text=_indicator_text(row), progress=row.progress)
+                      for row in d.indicators]
     indicators = drawing.target_bars(
-        indicator_rows, rtl=rtl, id_prefix="dash-indicators", title=_("Indicators against their targets"),
+        indicator_rows, rtl=rtl, id_prefix="dash-indicators",
+        title=_("Indicators: progress from the baseline (0 %) to the target (100 %)"),
         description="; ".join(f"{r.label}: {r.value_text}" for r in indicator_rows),
-        actual_label=_("Latest value"), target_label=_("Target (100 %)"), baseline_label=_("Baseline"))
+        progress_label=_("Progress from the baseline"), target_label=_("Target (100 %)"),
+        away_label=_("Moving away"))
     budget = drawing.budget_bars(
         [(r.label, float(r.planned), float(r.spent)) for r in d.budget], d.currency, rtl=rtl,
         id_prefix="dash-budget", title=_("Budget planned and spent, per pillar (%(currency)s)")
