@@ -14,6 +14,7 @@ Stages, each usable on its own::
     normalise(X, method, directions, ...)     minmax | zscore | rank | goalposts | target
     aggregate(X, spec, method)                arithmetic | geometric | high_dominates
     compute(data, spec, options)              all of the above → IndexResult (scores, rank, contributions)
+    coverage(X, threshold)                    share of values present per indicator, per unit and overall
     uncertainty(data, spec, options, assumptions, runs, seed)   Monte Carlo rank intervals
     sensitivity(data, spec, options, assumptions, n, seed)      Sobol first-order / total indices
     sobol_indices(model, n_factors, n, seed)                    the Saltelli/Jansen estimators themselves
@@ -65,6 +66,8 @@ __all__ = [
     "UncertaintyResult",
     "aggregate",
     "compute",
+    "coverage",
+    "Coverage",
     "denominate",
     "impute",
     "kurtosis",
@@ -763,6 +766,8 @@ class Driver:
     code: str
     contribution: float
     value: float
+    # True when the unit had no value for this indicator and the imputed one stands in for it.
+    imputed: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -801,18 +806,55 @@ class IndexResult:
                 raise KeyError(f"no unit {area!r} in this result") from None
         return int(area)
 
-    def top_drivers(self, area: int | str, n: int = 3, level: int = 1) -> list[Driver]:
+    def missing(self) -> np.ndarray:
+        """``units × indicators``: True where the unit had no value (or no denominator) for the indicator,
+        so that imputation, or nothing, stands in for it."""
+        return np.isnan(self.denominated)
+
+    def top_drivers(self, area: int | str, n: int = 3, level: int = 1, observed_only: bool = False) -> list[Driver]:
         """The ``n`` nodes of ``level`` (1 = indicators, 2 = themes, …) with the largest contribution to the
-        area's index score, largest first; each with its contribution and its own (normalised) value."""
+        area's index score, largest first; each with its contribution and its own (normalised) value.
+
+        At level 1 each driver says whether its value was imputed; ``observed_only`` leaves imputed ones out,
+        since a value the unit never had cannot be what drives its need."""
         i = self._unit_row(area)
         cols = np.flatnonzero(self.levels == level)
         if cols.size == 0:
             raise ValueError(f"top_drivers: no nodes at level {level}")
+        imputed = np.zeros(len(self.codes), dtype=bool)
+        if level == 1:
+            imputed[cols] = self.missing()[i, : cols.size]
+        if observed_only:
+            cols = cols[~imputed[cols]]
         c = self.contributions[i, cols]
         order = cols[np.argsort(-np.nan_to_num(c, nan=-np.inf), kind="stable")][:n]
         return [
-            Driver(self.codes[j], float(self.contributions[i, j]), float(self.values[i, j])) for j in order
+            Driver(self.codes[j], float(self.contributions[i, j]), float(self.values[i, j]), bool(imputed[j]))
+            for j in order
         ]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of a ``units × indicators`` table holds values: per indicator, per unit, overall (0–1)."""
+
+    present: np.ndarray          # units × indicators, True where a value is present
+    by_indicator: np.ndarray     # share of units with a value, per indicator
+    by_unit: np.ndarray          # share of indicators with a value, per unit
+    share: float                 # share of all cells with a value
+    threshold: float             # the share below which the table is too thin to rank on
+    sufficient: bool
+
+
+def coverage(X: Any, threshold: float = 0.0) -> Coverage:
+    """Share of values present in ``X`` (NaN = missing). A ranking of units filled in mostly by imputation
+    ties them at the average, so callers compare ``share`` with a ``threshold`` (0–1) before trusting it."""
+    A = _as_matrix(X, "data")
+    present = np.isfinite(A)
+    share = float(present.mean()) if present.size else 0.0
+    by_indicator = present.mean(axis=0) if A.shape[0] else np.zeros(A.shape[1])
+    by_unit = present.mean(axis=1) if A.shape[1] else np.zeros(A.shape[0])
+    return Coverage(present, by_indicator, by_unit, share, float(threshold), bool(present.size and share >= threshold))
 
 
 def _as_matrix(X: Any, name: str) -> np.ndarray:

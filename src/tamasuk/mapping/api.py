@@ -13,6 +13,7 @@ from tamasuk.cities.permissions import Action, require
 
 from . import queries
 from .models import ReportCategory
+from .priorities import coverage_of
 
 router = Router(tags=["mapping"])
 
@@ -71,6 +72,10 @@ class ProfileOut(Schema):
     created_at: dt.datetime
     created_by: str
     spec: dict
+    # What the ranking stands on: share of ward × indicator values present, the city's minimum, and whether the
+    # profile was saved below it (flagged). Per ward and per indicator coverage is in `results`.
+    low_coverage: bool
+    coverage: dict | None = None
     results: dict | None = None
 
 
@@ -137,7 +142,8 @@ def list_profiles(request, slug: str):
     city = city_queries.city_for(request.auth, slug)
     require(request.auth, Action.VIEW_PROFILES, city)
     return [{"id": p.pk, "name": p.name, "period": p.period, "created_at": p.created_at,
-             "created_by": p.created_by.username, "spec": p.spec} for p in queries.profiles(request.auth, city)]
+             "created_by": p.created_by.username, "spec": p.spec, "low_coverage": p.low_coverage,
+             "coverage": coverage_of(p.results)} for p in queries.profiles(request.auth, city)]
 
 
 @router.get("/cities/{slug}/profiles/{pk}", response={200: ProfileOut, **ERRORS})
@@ -145,6 +151,7 @@ def get_profile(request, slug: str, pk: int):
     city = city_queries.city_for(request.auth, slug)
     p = queries.profile(request.auth, city, pk)
     return {"id": p.pk, "name": p.name, "period": p.period, "created_at": p.created_at,
-            "created_by": p.created_by.username, "spec": p.spec, "results": p.results}
+            "created_by": p.created_by.username, "spec": p.spec, "low_coverage": p.low_coverage,
+            "coverage": coverage_of(p.results), "results": p.results}
 
 

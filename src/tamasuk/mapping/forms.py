@@ -28,15 +28,24 @@ class PriorityForm(forms.Form):
     impute = forms.ChoiceField(label=_("Missing values"), initial="mean",
                                choices=[(k, v) for k, v in IMPUTE_LABELS.items()])
 
-    def __init__(self, *args, periods, indicators, themes, **kwargs):
+    def __init__(self, *args, periods, indicators, themes, coverage=None, threshold=0, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["period"].choices = [(p, p) for p in periods]
+        coverage = coverage or {}
+        self.fields["period"].choices = [(p, self._period_label(p, coverage.get(p, 0.0), threshold)) for p in periods]
         self.fields["indicators"].choices = [(i.code, i.display_name(get_language())) for i in indicators]
         self.themes = themes
         for theme in themes:
             self.fields[f"w_{theme.code}"] = forms.FloatField(
                 label=theme.name, required=False, min_value=0, max_value=10, initial=1,
                 widget=forms.NumberInput(attrs={"step": "0.5", "class": "weight"}))
+
+    @staticmethod
+    def _period_label(period: str, share: float, threshold: int) -> str:
+        # The share of data is in the label so a thin year is visible before anyone ranks on it.
+        if share * 100 >= threshold:
+            return _("%(period)s — %(share)s %% of values") % {"period": period, "share": f"{share * 100:.0f}"}
+        return _("%(period)s — %(share)s %% of values, too few to rank") % {
+            "period": period, "share": f"{share * 100:.0f}"}
 
     def clean(self):
         data = super().clean()
@@ -54,6 +63,7 @@ class PriorityForm(forms.Form):
 
 class SaveProfileForm(forms.Form):
     name = forms.CharField(label=_("Name of the profile"), max_length=200)
+    save_low_coverage = forms.BooleanField(label=_("Save anyway, flagged as low coverage"), required=False)
 
 
 class ReportForm(forms.Form):

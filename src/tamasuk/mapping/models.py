@@ -171,6 +171,9 @@ class PriorityProfile(Unchangeable):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.CITY)
+    # Ranked on fewer ward × indicator values than the city's minimum coverage: saved only when a coordinator
+    # said so, and shown as such wherever the profile appears (decisions citing it included).
+    low_coverage = models.BooleanField(_("saved below the city's minimum data coverage"), default=False)
 
     class Meta:
         ordering = ["-created_at"]

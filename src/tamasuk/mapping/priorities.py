@@ -62,19 +62,25 @@ def build_spec(indicators: list[Indicator], themes: dict[int, Theme], weights: d
 @dataclass
 class Outcome:
     choices: Choices
-    areas: list[dict]          # one per area, ranked: code, name, score, rank, rank_low/high, drivers
+    areas: list[dict]          # one per area, ranked: code, name, score, rank, rank_low/high, drivers, coverage
     sensitivity: list[dict]    # per assumption: first-order and total Sobol index
     missing: dict[str, int]    # indicator code → areas without a value (imputed)
-    indicators: list[dict]
+    indicators: list[dict]     # each with its coverage: areas with a value, of how many
+    coverage: dict             # overall share of ward × indicator values present, the threshold, sufficient
 
     def to_dict(self) -> dict:
         return {"choices": self.choices.to_dict(), "areas": self.areas, "sensitivity": self.sensitivity,
-                "missing": self.missing, "indicators": self.indicators}
+                "missing": self.missing, "indicators": self.indicators, "coverage": self.coverage}
+
+    @property
+    def sufficient(self) -> bool:
+        return self.coverage["sufficient"]
 
 
 def run(*, areas: list, indicators: list[Indicator], themes: dict[int, Theme], values: dict[tuple[int, int], float],
-        choices: Choices, runs: int = 300, seed: int = 1) -> Outcome:
-    """Score, rank and explain. `values[(area_id, indicator_id)]` holds the period's observations."""
+        choices: Choices, threshold: int = 70, runs: int = 300, seed: int = 1) -> Outcome:
+    """Score, rank and explain. `values[(area_id, indicator_id)]` holds the period's observations;
+    `threshold` is the city's minimum share (%) of ward × indicator values for a ranking to be trusted."""
     spec = build_spec(indicators, themes, choices.theme_weights)
     ordered = spec.indicators  # engine's column order
     by_code = {i.code: i for i in indicators}
@@ -84,7 +90,6 @@ def run(*, areas: list, indicators: list[Indicator], themes: dict[int, Theme], v
             v = values.get((area.pk, by_code[code].pk))
             if v is not None:
                 X[r, c] = v
-    missing = {code: int(np.isnan(X[:, c]).sum()) for c, code in enumerate(ordered)}
     # Counts become rates (e.g. per resident) where the indicator names a denominator indicator.
     denominators = {}
     for ind in indicators:
@@ -96,6 +101,9 @@ def run(*, areas: list, indicators: list[Indicator], themes: dict[int, Theme], v
                                   bounds=(1.0, 100.0) if choices.aggregation != "arithmetic" else (0.0, 100.0))
     units = [a.code for a in areas]
     result = engine.compute(X, spec, options, units=units, denominators=denominators)
+    # Coverage counts what the ranking really stands on: a count whose denominator is missing is missing too.
+    cov = engine.coverage(result.denominated, threshold=threshold / 100)
+    missing = {code: int((~cov.present[:, c]).sum()) for c, code in enumerate(ordered)}
     alternatives = engine.Assumptions(
         weights=0.25,
         normalisations=tuple(m for m in ("minmax", "rank") if m != "zscore"),
@@ -112,26 +120,51 @@ def run(*, areas: list, indicators: list[Indicator], themes: dict[int, Theme], v
     rows = []
     for r, area in enumerate(areas):
         drivers = []
-        for d in result.top_drivers(r, n=3, level=1):
+        # Only values the ward has can drive its need: a city average standing in for a gap never does.
+        for d in result.top_drivers(r, n=3, level=1, observed_only=True):
             ind = names[d.code]
             drivers.append({"code": d.code, "name": ind.name, "names": ind.names,
                             "contribution": _num(d.contribution), "value": _num(X[r, ordered.index(d.code)]),
-                            "unit": ind.unit})
+                            "unit": ind.unit, "imputed": d.imputed})
+        no_data = [{"code": code, "name": names[code].name, "names": names[code].names}
+                   for c, code in enumerate(ordered) if not cov.present[r, c]]
         rows.append({
             "code": area.code, "name": area.name, "names": area.names, "score": _num(result.score[r]),
             "rank": int(result.rank[r]), "rank_low": _num(mc.rank_low[r]), "rank_high": _num(mc.rank_high[r]),
             "median_rank": _num(mc.median_rank[r]), "drivers": drivers,
             "themes": {code.removeprefix("theme:"): _num(result.contributions[r, j])
                        for j, code in enumerate(result.codes) if code.startswith("theme:")},
+            "coverage": {"present": int(cov.present[r].sum()), "of": len(ordered), "share": _num(cov.by_unit[r])},
+            "no_data": no_data,
         })
     rows.sort(key=lambda row: row["rank"])
     labels = {"weights": "weights ±25 %", "normalisation": "normalisation method",
               "aggregation": "aggregation method", "leave_one_out": "one indicator left out"}
     sens = [{"factor": f, "label": labels.get(f, f), "first": _num(s), "total": _num(t)}
             for f, (s, t) in sobol.as_dict().items()]
-    return Outcome(choices=choices, areas=rows, sensitivity=sens, missing=missing, indicators=[
-        {"code": i.code, "name": i.name, "unit": i.unit, "direction": i.direction, "source": i.source,
-         "theme": themes[i.theme_id].code} for i in indicators])
+    col = {code: c for c, code in enumerate(ordered)}
+    overall = {"share": _num(cov.share), "present": int(cov.present.sum()), "of": int(cov.present.size),
+               "threshold": threshold, "sufficient": cov.sufficient,
+               "wards_without_data": int((cov.by_unit == 0).sum()), "wards": len(areas)}
+    return Outcome(choices=choices, areas=rows, sensitivity=sens, missing=missing, coverage=overall, indicators=[
+        {"code": i.code, "name": i.name, "names": i.names, "unit": i.unit, "direction": i.direction,
+         "source": i.source, "theme": themes[i.theme_id].code,
+         "present": int(cov.present[:, col[i.code]].sum()), "of": len(areas),
+         "share": _num(cov.by_indicator[col[i.code]])} for i in indicators])
+
+
+def coverage_of(results: dict) -> dict | None:
+    """The coverage a saved result was ranked on; profiles saved before coverage was kept get it from their
+    count of missing values per indicator (per ward it is not known for them)."""
+    if results.get("coverage"):
+        return results["coverage"]
+    missing, n = results.get("missing"), len(results.get("areas", []))
+    if not missing or not n:
+        return None
+    cells = n * len(missing)
+    present = cells - sum(missing.values())
+    return {"share": round(present / cells, 6), "present": present, "of": cells, "threshold": None,
+            "sufficient": None, "wards": n}
 
 
 def _num(x) -> float | None:

@@ -41,6 +41,38 @@ def period_values(user, city: City, period: str, indicator_ids: list[int]) -> di
     return {(a, i): v for a, i, v in rows}
 
 
+def period_coverage(user, city: City, indicators: list, areas: list) -> dict[str, float]:
+    """Per period, the share (0–1) of area × indicator values present for these indicators (totals only).
+    A count divided by a denominator is present only when its denominator is too, as the ranking sees it."""
+    require(user, Action.RUN_ANALYSIS, city)
+    ids = {i.pk for i in indicators} | {i.denominator_id for i in indicators if i.denominator_id}
+    area_ids = {a.pk for a in areas}
+    cells = defaultdict(set)
+    for period, area_id, ind_id in Observation.objects.filter(
+            city=city, indicator_id__in=ids, sex="", age_band="", group="").values_list("period", "area_id",
+                                                                                      "indicator_id"):
+        if area_id in area_ids:
+            cells[period].add((area_id, ind_id))
+    total = len(area_ids) * len(indicators)
+    out = {}
+    for period, have in cells.items():
+        present = sum(1 for a in area_ids for i in indicators
+                      if (a, i.pk) in have and (not i.denominator_id or (a, i.denominator_id) in have))
+        out[period] = present / total if total else 0.0
+    return out
+
+
+def default_period(periods: list[str], coverage: dict[str, float], threshold: int) -> str | None:
+    """The latest period whose coverage reaches the city's threshold (%); failing that, the best-covered one
+    (the latest of equals), so a year with a few wards' new figures never becomes the default by being new."""
+    if not periods:
+        return None
+    for p in periods:  # latest first
+        if coverage.get(p, 0.0) * 100 >= threshold:
+            return p
+    return max(periods, key=lambda p: (coverage.get(p, 0.0), -periods.index(p)))
+
+
 def area_series(user, city: City, area: Area) -> list[dict]:
     """Every indicator of the area over time, for sparklines: unit, periods, values, sources."""
     require(user, Action.VIEW_CITY, city)
@@ -114,5 +146,6 @@ def rank_history(user, city: City, area: Area) -> list[dict]:
     for p in PriorityProfile.objects.filter(city=city).order_by("created_at"):
         row = next((r for r in p.results.get("areas", []) if r["code"] == area.code), None)
         if row is not None:
-            out.append({"profile": p, "rank": row["rank"], "of": len(p.results["areas"]), "score": row["score"]})
+            out.append({"profile": p, "rank": row["rank"], "of": len(p.results["areas"]), "score": row["score"],
+                        "coverage": row.get("coverage"), "no_data": row.get("no_data", [])})
     return out

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from tamasuk.analysis.geometry import PointLocator
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City, Visibility
+from tamasuk.cities.permissions import Action, can
 from tamasuk.network.personal_data import check_text_to_share
 
 from .models import (
@@ -27,6 +28,7 @@ from .models import (
     Theme,
     ThemeGroup,
 )
+from .priorities import coverage_of
 
 # The taxonomy every city starts with (editable afterwards): (code, group, English name).
 DEFAULT_THEMES = [
@@ -316,17 +318,49 @@ def moderate_report(*, actor, report: CommunityReport, moderated_text: str, shar
 
 # ---- priority profiles -------------------------------------------------------------------------
 
+class LowCoverage(ValidationError):
+    """The ranking stands on fewer ward × indicator values than the city's minimum coverage."""
+
+    def __init__(self, *, share: float, threshold: int, may_override: bool):
+        self.share, self.threshold, self.may_override = share, threshold, may_override
+        text = _("Not saved: only %(share)s %% of ward × indicator values are present for this period, below the "
+                 "city's minimum of %(threshold)s %%. Wards without data were given the city average, so their "
+                 "ranks say little.") % {"share": f"{share * 100:.0f}", "threshold": threshold}
+        if may_override:
+            text += " " + _("Choose a period or indicators with more data, or tick “save anyway, flagged as low "
+                            "coverage”.")
+        else:
+            text += " " + _("Choose a period or indicators with more data; only a coordinator may save it "
+                            "flagged as low coverage.")
+        super().__init__(text, code="low_coverage")
+
+
 @transaction.atomic
-def save_profile(*, actor, city: City, name: str, period: str, spec: dict, results: dict) -> PriorityProfile:
+def save_profile(*, actor, city: City, name: str, period: str, spec: dict, results: dict,
+                 save_low_coverage: bool = False) -> PriorityProfile:
+    """Saves a ranking, unchangeable. Under the city's minimum data coverage it is refused, unless a coordinator
+    asks to save it anyway: then it is flagged as low coverage wherever it appears, and in the audit event."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the profile a name people will recognise.")})
-    profile = PriorityProfile(city=city, name=name, period=period, spec=spec, results=results, created_by=actor)
+    coverage = coverage_of(results)
+    # Results without coverage (no ranked values) carry nothing to judge: saved unflagged.
+    share = coverage["share"] if coverage else None
+    low = share is not None and share * 100 < city.coverage_threshold
+    may_override = can(actor, Action.EDIT_CITY_DATA, city)
+    if low and not (save_low_coverage and may_override):
+        raise LowCoverage(share=share, threshold=city.coverage_threshold, may_override=may_override)
+    profile = PriorityProfile(city=city, name=name, period=period, spec=spec, results=results, created_by=actor,
+                              low_coverage=low)
     profile.full_clean()
     profile.save()
-    record(actor=actor, action="profile.save", obj=profile, city=city,
-           after={"name": name, "period": period, "spec": spec,
-                  "top": [r["code"] for r in sorted(results.get("areas", []), key=lambda r: r["rank"])[:5]]})
+    after = {"name": name, "period": period, "spec": spec,
+             "top": [r["code"] for r in sorted(results.get("areas", []), key=lambda r: r["rank"])[:5]]}
+    if share is not None:
+        after.update(coverage=round(share * 100, 1), coverage_threshold=city.coverage_threshold)
+    if low:
+        after["low_coverage"] = True
+    record(actor=actor, action="profile.save", obj=profile, city=city, after=after)
     return profile
 
 

@@ -39,16 +39,22 @@ from .forms import (
     SaveProfileForm,
 )
 from .models import CommunityReport, ReportCategory
-from .priorities import Choices, run
+from .priorities import Choices, coverage_of, run
 
 
 def _priority_form(request, city, data):
     themes = queries.themes(request.user, city)
     indicators = list(queries.indicators(request.user, city))
     periods = queries.periods(request.user, city)
+    # Each period is offered with its share of ward × indicator values, and the default is the latest period
+    # with enough of them: a new year with a few wards' figures must not become the ranking by being new.
+    level = max(city_queries.levels(city) or [1])
+    areas = list(city_queries.areas(request.user, city, level=level))
+    coverage = queries.period_coverage(request.user, city, indicators, areas)
     used = sorted({t for i in indicators for t in [i.theme_id]}, key=lambda tid: (themes[tid].group, themes[tid].order))
     form = PriorityForm(data, periods=periods, indicators=indicators, themes=[themes[t] for t in used],
-                        initial={"period": periods[0] if periods else None,
+                        coverage=coverage, threshold=city.coverage_threshold,
+                        initial={"period": queries.default_period(periods, coverage, city.coverage_threshold),
                                  "indicators": [i.code for i in indicators], "preset": "balanced"})
     return form, themes, indicators
 
@@ -65,7 +71,8 @@ def _outcome(request, city, form, themes, indicators):
     ids = [i.pk for i in chosen] + [i.denominator_id for i in chosen if i.denominator_id]
     values = queries.period_values(request.user, city, choices.period, ids)
     choices.level = level
-    return run(areas=areas, indicators=chosen, themes=themes, values=values, choices=choices), areas
+    return run(areas=areas, indicators=chosen, themes=themes, values=values, choices=choices,
+               threshold=city.coverage_threshold), areas
 
 
 def _score_map(city, areas, rows, *, title):
@@ -99,7 +106,24 @@ def _localise(rows):
         r["label"] = r["names"].get(lang) or r["name"]
         for d in r["drivers"]:
             d["label"] = d.get("names", {}).get(lang) or d["name"]
+            # Profiles saved before drivers were limited to a ward's own values: no value means the average.
+            d.setdefault("imputed", d.get("value") is None)
+        for n in r.get("no_data", []):
+            n["label"] = n.get("names", {}).get(lang) or n["name"]
     return rows
+
+
+def _coverage_context(results: dict) -> dict:
+    """What a ranking stands on, for the coverage panel beside it: overall and per indicator."""
+    lang = get_language()
+    indicators = [{**i, "label": (i.get("names") or {}).get(lang) or i["name"]} for i in results.get("indicators", [])
+                  if "present" in i]
+    if not indicators and results.get("missing"):  # profiles saved before coverage was kept
+        n = len(results.get("areas", []))
+        names = {i["code"]: i["name"] for i in results.get("indicators", [])}
+        indicators = [{"code": c, "label": names.get(c, c), "present": n - m, "of": n,
+                       "share": (n - m) / n if n else 0.0} for c, m in results["missing"].items()]
+    return {"coverage": coverage_of(results), "coverage_indicators": indicators}
 
 
 @login_required
@@ -113,7 +137,9 @@ def priorities(request, city):
             outcome=outcome, rows=_localise(outcome.areas), save_form=SaveProfileForm(),
             map_svg=_score_map(city, areas, outcome.areas, title=_("Need for services and investment, by ward")),
             sensitivity_svg=_sensitivity_chart(outcome.sensitivity),
-            query=request.GET.urlencode(),
+            query=request.GET.urlencode(), may_save_low_coverage=can(request.user, Action.EDIT_CITY_DATA, city),
+            low=not outcome.sufficient,
+            **_coverage_context(outcome.to_dict()),
         )
     return render(request, "mapping/priorities.html", context)
 
@@ -132,12 +158,17 @@ def save_profile(request, city):
     try:
         profile = services.save_profile(actor=request.user, city=city, name=save.cleaned_data["name"],
                                         period=outcome.choices.period, spec=outcome.choices.to_dict(),
-                                        results=outcome.to_dict())
+                                        results=outcome.to_dict(),
+                                        save_low_coverage=save.cleaned_data["save_low_coverage"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(f"/c/{city.slug}/priorities/?{request.POST.get('query', '')}")
-    messages.success(request, _("Saved as “%(name)s”. It will not change; run again to make a new one.")
-                     % {"name": profile.name})
+    if profile.low_coverage:
+        messages.warning(request, _("Saved as “%(name)s”, flagged as low coverage: everyone who opens or cites it "
+                                    "sees the flag.") % {"name": profile.name})
+    else:
+        messages.success(request, _("Saved as “%(name)s”. It will not change; run again to make a new one.")
+                         % {"name": profile.name})
     return redirect("mapping:profile", city.slug, profile.pk)
 
 
@@ -164,6 +195,7 @@ def profile(request, city, pk):
         "weights": [(theme_names.get(code, code), w) for code, w in p.spec.get("theme_weights", {}).items()],
         "map_svg": _score_map(city, areas, rows, title=p.name),
         "sensitivity_svg": _sensitivity_chart(p.results.get("sensitivity", [])),
+        **_coverage_context(p.results), "low": p.low_coverage,
     })
 
 
@@ -175,12 +207,17 @@ def profile_csv(request, city, pk):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["Area code", "Area", "Need score", "Rank", "Rank 5%", "Rank 95%", "Top driver", "Profile",
-                     "Period"])
+                     "Period", "Indicators with data", "No data (city average used)", "Low coverage profile"])
     writer.writerow(["#adm2+code", "#adm2+name", "#severity+score", "#severity+rank", "#severity+rank+low",
-                     "#severity+rank+high", "#indicator+driver", "#meta+profile", "#date"])
+                     "#severity+rank+high", "#indicator+driver", "#meta+profile", "#date", "#meta+coverage",
+                     "#indicator+imputed", "#meta+low_coverage"])
     for r in p.results["areas"]:
+        cov = r.get("coverage")
+        observed = [d for d in r["drivers"] if not d.get("imputed", d.get("value") is None)]
         writer.writerow([r["code"], r["name"], r["score"], r["rank"], r["rank_low"], r["rank_high"],
-                         r["drivers"][0]["code"] if r["drivers"] else "", p.name, p.period])
+                         observed[0]["code"] if observed else "", p.name, p.period,
+                         f"{cov['present']}/{cov['of']}" if cov else "",
+                         " ".join(n["code"] for n in r.get("no_data", [])), "yes" if p.low_coverage else "no"])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{city.slug}-profile-{p.pk}.csv"'
     return response
@@ -199,8 +236,10 @@ def profile_geojson(request, city, pk):
         features.append({"type": "Feature", "id": a.code, "geometry": a.geometry, "properties": {
             "code": a.code, "name": a.name, "need_score": r["score"], "rank": r["rank"],
             "rank_low": r["rank_low"], "rank_high": r["rank_high"],
-            "top_drivers": [d["code"] for d in r["drivers"]]}})
-    body = {"type": "FeatureCollection", "name": p.name, "period": p.period, "features": features}
+            "top_drivers": [d["code"] for d in r["drivers"] if not d.get("imputed", d.get("value") is None)],
+            "coverage": r.get("coverage"), "no_data": [n["code"] for n in r.get("no_data", [])]}})
+    body = {"type": "FeatureCollection", "name": p.name, "period": p.period, "low_coverage": p.low_coverage,
+            "coverage": coverage_of(p.results), "features": features}
     response = HttpResponse(json.dumps(body), content_type="application/geo+json")
     response["Content-Disposition"] = f'attachment; filename="{city.slug}-profile-{p.pk}.geojson"'
     return response
