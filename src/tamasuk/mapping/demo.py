@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from django.utils import timezone
 
 from tamasuk.cities.models import Area, City
 
@@ -56,7 +57,13 @@ NAMES_AR = {
     "women-in-committees": "النساء في لجان الأحياء",
     "small-businesses": "المشاريع الصغيرة المسجلة",
 }
-YEARS = [2023, 2024, 2025]
+
+
+def survey_years(today: dt.date) -> list[int]:
+    """The demo's yearly surveys: the last three full years before today, so the data is always current."""
+    return [today.year - 3, today.year - 2, today.year - 1]
+
+
 SOURCE = "Synthetic demo survey (not real data)"
 CATEGORIES = [("tension", 0.3), ("incident", 0.2), ("hate_speech", 0.2), ("grievance", 0.2),
               ("security_grievance", 0.1)]
@@ -70,8 +77,11 @@ REPORT_TEXT = {
 }
 
 
-def load(*, city: City, progress=lambda _m: None, seed: int = 23) -> None:
+def load(*, city: City, progress=lambda _m: None, seed: int = 23, today: dt.date | None = None) -> None:
+    """``today``: the day the demo is loaded; report and survey dates count back from it."""
     rng = np.random.default_rng(seed)
+    today = today or timezone.localdate()
+    years = survey_years(today)
     services.seed_themes(actor="demo", city=city)
     themes = {t.code: t for t in Theme.objects.filter(city=city)}
     progress(f"Adding {len(INDICATORS)} synthetic neighbourhood indicators…")
@@ -88,7 +98,7 @@ def load(*, city: City, progress=lambda _m: None, seed: int = 23) -> None:
     latent = (latent - latent.mean()) / latent.std()
     records = []
     row = 0
-    for y_i, year in enumerate(YEARS):
+    for y_i, year in enumerate(years):
         drift = latent + rng.normal(0, 0.15, len(wards)) - 0.08 * y_i
         for code, _t, _n, unit, _d, loading, base, spread in INDICATORS:
             noise = rng.normal(0, np.sqrt(max(1 - loading**2, 0.05)), len(wards))
@@ -102,14 +112,13 @@ def load(*, city: City, progress=lambda _m: None, seed: int = 23) -> None:
                     row=row, area=w.code, indicator=code, period=str(year),
                     period_start=dt.date(year, 1, 1), period_end=dt.date(year, 12, 31), value=round(float(v), 1),
                     source=SOURCE))
-    progress(f"Importing {len(records)} synthetic observations for {YEARS[0]}–{YEARS[-1]}…")
+    progress(f"Importing {len(records)} synthetic observations for {years[0]}–{years[-1]}…")
     summary = services.import_observations(actor="demo", city=city, records=records, source_name="demo")
     if not summary.ok:
         raise RuntimeError(f"demo observations did not import: {summary.errors[:3]}")
     progress("Adding synthetic community reports…")
     weights = np.exp(0.9 * latent)
     weights /= weights.sum()
-    today = dt.date(2026, 9, 30)
     cats, probs = zip(*CATEGORIES, strict=True)
     for _ in range(420):
         ward = wards[rng.choice(len(wards), p=weights)]
@@ -117,6 +126,26 @@ def load(*, city: City, progress=lambda _m: None, seed: int = 23) -> None:
         date = today - dt.timedelta(days=int(rng.integers(0, 640)))
         services.create_report(actor="demo", city=city, category=category, date=date,
                                channel=str(rng.choice(CHANNELS)), text=REPORT_TEXT[category], area=ward)
+    _hate_speech_wave(city, wards, centroids, today)
+
+
+# A wave of hate speech before a by-election, in the last three months (the hotspots page's default period):
+# many reports around one ward, almost none around another, so the hotspot analysis has true hot and cold spots
+# to find. Wards by index in code order; 17 and 7 are a Nyali and a Jomvu ward.
+WAVE_CENTRE, WAVE_QUIET = 17, 7
+WAVE_DAYS = 88
+
+
+def _hate_speech_wave(city: City, wards, centroids: np.ndarray, today: dt.date) -> None:
+    rng = np.random.default_rng(31)
+    near = np.linalg.norm(centroids - centroids[WAVE_CENTRE], axis=1)
+    quiet = np.linalg.norm(centroids - centroids[WAVE_QUIET], axis=1)
+    expected = (4 + 10 * np.exp(-((near / 0.03) ** 2))) * (1 - np.exp(-((quiet / 0.05) ** 2)))
+    for ward, n in zip(wards, np.round(expected).astype(int), strict=True):
+        for _ in range(int(n)):
+            date = today - dt.timedelta(days=int(rng.integers(0, WAVE_DAYS)))
+            services.create_report(actor="demo", city=city, category="hate_speech", date=date,
+                                   channel=str(rng.choice(CHANNELS)), text=REPORT_TEXT["hate_speech"], area=ward)
 
 
 def _centre(geometry: dict) -> tuple[float, float]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from html import escape
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
@@ -102,6 +105,40 @@ def network_svg(orgs: list[Organisation], G, positions, result, *, width=640, he
     return "".join(parts)
 
 
+def _drawing_key(city, orgs, links, served) -> str:
+    """A digest of everything the drawing and its analysis depend on, as this reader sees it, and the language:
+    a new organisation, link, name, type, sector or ward served changes it, so a cached drawing is never stale."""
+    data = {
+        "orgs": [[o.pk, o.name, o.type, sorted(o.sectors), sorted(served.get(o.pk, ()))] for o in orgs],
+        "links": sorted([ln.source_id, ln.target_id, ln.kind, ln.strength, str(ln.since)] for ln in links),
+        "language": get_language(),
+    }
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    return f"network-drawing:{city.pk}:{digest}"
+
+
+def _drawing(city, orgs, links, served):
+    """The analysis and the SVG drawing, computed once per version of the data (the layout alone takes a
+    second or more) and then read from the cache."""
+    key = _drawing_key(city, orgs, links, served)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    records = [net.Organisation(id=o.pk, type=o.type, sectors=tuple(o.sectors),
+                                areas=tuple(sorted(served.get(o.pk, ()))))
+               for o in orgs]
+    G = net.build_graph(records, [net.Link(source=ln.source_id, target=ln.target_id, kind=ln.kind,
+                                           strength=ln.strength, since=ln.since) for ln in links])
+    result = net.analyse(G, seed=1, max_suggestions=15)
+    positions = net.layout(G, seed=1)
+    found = (result, network_svg(orgs, G, positions, result), G.number_of_edges())
+    cache.set(key, found, timeout=DRAWING_CACHE_SECONDS)
+    return found
+
+
+DRAWING_CACHE_SECONDS = 7 * 24 * 3600  # the key changes with the data; the timeout only frees memory
+
+
 @login_required
 @city_page(Action.READ_CITY_DATA)
 def network(request, city):
@@ -110,20 +147,14 @@ def network(request, city):
     # Suggested links compare the wards organisations serve: a confidential service's wards stay out of it for
     # readers from whom they are withheld.
     served = queries.organisation_areas(request.user, city)
-    records = [net.Organisation(id=o.pk, type=o.type, sectors=tuple(o.sectors),
-                                areas=tuple(sorted(served.get(o.pk, ()))))
-               for o in orgs]
-    G = net.build_graph(records, [net.Link(source=ln.source_id, target=ln.target_id, kind=ln.kind,
-                                           strength=ln.strength, since=ln.since) for ln in links])
-    result = net.analyse(G, seed=1, max_suggestions=15)
-    positions = net.layout(G, seed=1)
+    result, svg, n_links = _drawing(city, orgs, links, served)
     by_id = {o.pk: o for o in orgs}
     type_label = dict(OrganisationType.choices)
     sector_label = dict(Sector.choices)
     top = sorted(range(len(result.nodes)), key=lambda i: -result.betweenness[i])[:10]
     return render(request, "network/network.html", {
         **city_nav(request, city),
-        "svg": network_svg(orgs, G, positions, result), "legend": legend(orgs),
+        "svg": svg, "legend": legend(orgs),
         "bridging": [{"org": by_id[b.id], "b": b} for b in result.bridging],
         "central": [{"org": by_id[result.nodes[i]], "betweenness": result.betweenness[i],
                      "degree": int(result.degree[i])} for i in top],
@@ -132,5 +163,5 @@ def network(request, city):
                             for a, b in result.missing_sector_pairs],
         "suggestions": [{"a": by_id[s.source], "b": by_id[s.target], "s": s} for s in result.suggestions],
         "components": len(result.components), "isolated": [by_id[i] for i in result.isolated],
-        "n_orgs": len(orgs), "n_links": G.number_of_edges(),
+        "n_orgs": len(orgs), "n_links": n_links,
     })

@@ -72,11 +72,21 @@ def load(*, city: City, progress=lambda _m: None, seed: int = 5) -> None:
     by_type = {}
     for o in orgs:
         by_type.setdefault(o.type, []).append(o)
-    for _ in range(220):
+    # Small organisations that reach the network only through one larger one, so the network page has true
+    # bridging organisations to find: four traders' cooperatives through the first, three youth groups through
+    # the member focal point's youth group.
+    hubs = {by_type[OrganisationType.BUSINESS][0]: by_type[OrganisationType.BUSINESS][1:],
+            by_type[OrganisationType.YOUTH][0]: by_type[OrganisationType.YOUTH][-3:]}
+    peripheral = {o.pk for group in hubs.values() for o in group}
+    # Synthetic gap for the network page to find: health providers never work with the police or the national
+    # security agencies, so the health and security sectors never talk.
+    apart = {OrganisationType.POLICE, OrganisationType.NATIONAL_AGENCY}
+    for _ in range(270):
         a, b = rng.choice(len(orgs), size=2, replace=False)
         src, dst = orgs[int(a)], orgs[int(b)]
-        # Synthetic gap for the network page to find: health providers and police never linked.
-        if {src.type, dst.type} == {OrganisationType.HEALTH, OrganisationType.POLICE}:
+        if OrganisationType.HEALTH in {src.type, dst.type} and {src.type, dst.type} & apart:
+            continue
+        if src.pk in peripheral or dst.pk in peripheral:
             continue
         key = (src.pk, dst.pk)
         if key in made or (dst.pk, src.pk) in made:
@@ -84,6 +94,10 @@ def load(*, city: City, progress=lambda _m: None, seed: int = 5) -> None:
         made.add(key)
         services.create_link(actor="demo", source=src, target=dst, kind=str(rng.choice(kinds)),
                              strength=int(rng.integers(1, 6)), since=dt.date(int(rng.integers(2015, 2026)), 1, 1))
+    for hub, group in hubs.items():
+        for org in group:
+            services.create_link(actor="demo", source=hub, target=org, kind="coordination", strength=3,
+                                 since=dt.date(2020, 1, 1))
     load_forums(city, progress)
 
 

@@ -118,8 +118,17 @@ def published_services(user, city: City) -> list[ServiceView]:
 def organisation_areas(user, city: City) -> dict[int, set[str]]:
     """The area codes each organisation's services cover, as this reader may see them (the network drawing's
     suggested links compare them)."""
+    from tamasuk.cities import publication
+
+    require(user, Action.READ_CITY_DATA, city)
+    # The same rules as `services`, without computing people reached (the drawing does not show them).
+    audience = publication.audience_of(user, city)
+    team = audience == publication.Audience.CITY_TEAM
+    own_orgs = set() if team else set(Organisation.objects.filter(city=city, focal_points=user)
+                                      .values_list("pk", flat=True))
     out: dict[int, set[str]] = {}
-    for v in services(user, city):
+    for s in _services_qs(city, None):
+        v = _view(s, team=team, own=s.organisation_id in own_orgs, reach=None)
         if v.organisation is not None:
             out.setdefault(v.organisation.pk, set()).update(a.code for a in v.areas)
     return out

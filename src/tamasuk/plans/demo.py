@@ -1,10 +1,15 @@
 """The demo city's Local Action Plan, modelled on Kenya's County Action Plans (every name and number is made up).
 
 Aligned with a synthetic national strategy that has the nine pillars of Kenya's NSCVE; adopted in January of
-its first year; two years of quarterly progress with a little evidence; one annual review that adds an
-activity, raises a budget and a target, and is adopted as version 2. Years count from today, so the plan is
-always two years into its five. Every write goes through the plan services, so the audit chain holds it all;
-only the timestamps of the plan's own rows are moved back to when they would have happened.
+its first year (last year, counted from the day the demo is loaded); quarterly progress up to the last completed
+quarter, with a little evidence and two activities that honestly miss a quarter; one annual review of the first
+year that adds an activity, raises a budget and a target, and is adopted as version 2.
+
+Every figure in a progress note or in the review's text is computed from the data the demo has just recorded
+(the indicators' yearly values and targets, the activities' budgets), never typed into the prose, so the notes,
+the review and the dashboard always say the same thing. Every write goes through the plan services, so the
+audit chain holds it all; only the timestamps of the plan's own rows are moved back to when they would have
+happened.
 """
 
 from __future__ import annotations
@@ -71,8 +76,9 @@ PILLARS = [
 
 # Years are offsets from the plan's first year; (year, quarter) keys name a quarter the same way.
 # lead/partners are (organisation type, index among that type by creation order); wards are indices of the
-# 30 demo wards (3, 17 and 26 sit in the synthetic clusters of high need); "n" is the range of the made-up
-# number each quarter's note quotes.
+# 30 demo wards (3, 17 and 26 sit in the synthetic clusters of high need). Notes hold no figures of their own:
+# "year_end" and "final" notes quote an indicator's value for the year, read from what the demo recorded.
+# "missing": a quarter the lead organisation did not report ((year, quarter), or "last": the last completed one).
 ACTIVITIES = [
     {"code": "1.1.1", "objective": "1.1", "lead": "MEMBER",
      "title": "Youth reform programme: mentoring and reintegration for young people leaving gangs",
@@ -80,24 +86,25 @@ ACTIVITIES = [
                     "criminal gangs, with referrals to counselling and training.",
      "partners": [("police", 0), ("psychosocial", 0), ("civil_society", 1)], "wards": [3, 4, 17, 18],
      "budget": 4_800_000, "start": (0, 2, 1), "end": (4, 12, 31), "national": ["N1", "N4", "N6"],
-     "statuses": {(0, 3): ("at_risk", "Two mentors left and sessions in Kisauni paused for a month until "
-                                      "replacements were trained.")},
-     "n": (30, 60), "notes": ["{n} young people took part in weekly mentoring sessions in four wards.",
-               "{n} participants completed the life-skills module; family mediation started for twelve families.",
-               "Mentors held {n} sessions and referred nine participants to counselling.",
-               "{n} young people finished the programme's first cycle and joined training or work placements."]},
+     "statuses": {(0, 3): ("at_risk", "Mentors left and sessions in Kisauni paused until replacements were "
+                                      "trained.")},
+     "notes": ["Young people took part in weekly mentoring sessions in the programme's wards.",
+               "Participants completed the life-skills module; family mediation started with their families.",
+               "Mentors referred participants who asked for it to counselling.",
+               "Young people who finished the programme joined training or work placements."],
+     "year_end": ("I3", "{value} young people completed the programme in {year}.")},
     {"code": "1.1.2", "objective": "1.1", "lead": ("police", 0),
      "title": "Community policing barazas in every sub-county",
      "description": "Monthly open meetings (barazas) where residents raise safety concerns with the police "
                     "post commanders and agree on follow-up.",
      "partners": [("police", 1), ("civil_society", 0), ("municipal", 0)], "wards": [0, 6, 12, 17, 22, 26],
      "budget": 2_400_000, "start": (0, 1, 15), "end": (4, 12, 31), "national": ["N3", "N4"],
-     "statuses": {(1, 3): ("late", "Barazas in Likoni and Jomvu were not held for two months while the post "
-                                   "commanders were replaced.")},
-     "n": (14, 19), "notes": ["{n} barazas held; street lighting and patrol times were the most raised concerns.",
-               "{n} barazas held; commanders reported back on last quarter's follow-up items.",
-               "{n} barazas held, each with about 60 residents and more women and young people than before.",
-               "{n} barazas held, three of them jointly with the women's associations."]},
+     "statuses": {(1, 3): ("late", "Barazas in Likoni and Jomvu were not held while the post commanders were "
+                                   "replaced.")},
+     "notes": ["Barazas held; street lighting and patrol times were the most raised concerns.",
+               "Barazas held; commanders reported back on last quarter's follow-up items.",
+               "Barazas held, with more women and young people than before.",
+               "Barazas held, some of them jointly with the women's associations."]},
     {"code": "1.2.1", "objective": "1.2", "lead": ("national_agency", 0),
      "title": "Weapons amnesty: voluntary surrender of illegal firearms",
      "description": "A six-month amnesty with collection points at faith centres and chiefs' offices; "
@@ -105,9 +112,9 @@ ACTIVITIES = [
      "partners": [("police", 0), ("police", 2), ("faith", 0)], "wards": [3, 8, 17, 26],
      "budget": 1_500_000, "start": (0, 4, 1), "end": (0, 9, 30), "national": ["N4", "N8"],
      "completes": (0, 3),
-     "n": (14, 15), "notes": ["Collection points opened at {n} faith centres and chiefs' offices; faith leaders announced "
-               "the amnesty at Friday and Sunday prayers."],
-     "final": "The amnesty closed with 187 weapons surrendered and destroyed in a public ceremony."},
+     "notes": ["Collection points opened at faith centres and chiefs' offices; faith leaders announced the "
+               "amnesty at Friday and Sunday prayers."],
+     "final": ("I2", "The amnesty closed with {value} weapons surrendered and destroyed in a public ceremony.")},
     {"code": "1.2.2", "objective": "1.2", "lead": ("civil_society", 2),
      "title": "Safe channel for grievances about security forces",
      "description": "A free hotline and walk-in desks where residents report abuse by security forces, "
@@ -116,53 +123,54 @@ ACTIVITIES = [
      "budget": 900_000, "start": (0, 7, 1), "end": (3, 6, 30), "national": ["N4", "N8"],
      "statuses": {(0, 3): ("late", "The hotline's launch slipped a quarter: the call-centre contract was signed "
                                    "only in September.")},
-     "notes": ["{n} grievances received and passed to the oversight authority; none names the caller.",
-               "{n} grievances received; the oversight authority answered all but four within 30 days.",
-               "Walk-in desks opened in two wards and received {n} grievances."]},
+     "notes": ["Grievances received and passed to the oversight authority; none names the caller.",
+               "Grievances received; the oversight authority answered most within a month.",
+               "Walk-in desks opened and received grievances in person."]},
     {"code": "2.1.1", "objective": "2.1", "lead": ("municipal", 0),
      "title": "Basic-needs package: food vouchers and water-point repairs",
      "description": "Food vouchers for households below the poverty line and repair of broken water points "
                     "in the wards of highest need, ranked with the city's priority profile.",
      "partners": [("faith", 1), ("civil_society", 3), ("business", 0)], "wards": [2, 3, 4, 16, 17, 25, 26],
      "budget": 12_000_000, "start": (0, 1, 1), "end": (1, 12, 31), "national": ["N1"],
-     "statuses": {(0, 4): ("at_risk", "The drought doubled requests for food vouchers; at this rate the budget "
+     "statuses": {(0, 4): ("at_risk", "The drought raised requests for food vouchers sharply; at this rate the budget "
                                      "runs out before the second dry season.", "1.7")},
-     "n": (700, 950), "notes": ["{n} households received food vouchers; eleven water points were repaired.",
-               "{n} households received vouchers; repaired water points now serve about 9,000 residents.",
-               "{n} households reached; faith councils helped find households missed by the first round.",
-               "{n} households reached; water committees were set up for each repaired point."]},
+     "notes": ["Households received food vouchers; the first water points were repaired.",
+               "Households received vouchers; repaired water points are back in use.",
+               "Faith councils helped find households missed by the first round.",
+               "Water committees were set up for each repaired point."],
+     "year_end": ("I5", "{value} households were reached by the package in {year}.")},
     {"code": "2.1.2", "objective": "2.1", "lead": ("municipal", 1),
      "title": "Sanitation upgrades in informal settlements",
      "description": "Shared toilets and hand-washing stations built with residents' committees.",
      "partners": [("civil_society", 4), ("health", 0)], "wards": [3, 17, 26],
      "budget": 6_500_000, "start": (0, 7, 1), "end": (2, 6, 30), "national": ["N1"],
-     "statuses": {(1, 2): ("late", "Building stopped in the long rains; four of ten blocks are behind "
-                                   "schedule.")},
-     "n": (3, 7), "notes": ["Residents' committees chose sites for {n} toilet blocks.",
-               "{n} toilet blocks finished and handed to residents' committees.",
-               "{n} hand-washing stations installed next to schools and markets."]},
+     "statuses": {(1, 2): ("late", "Building stopped in the long rains; several blocks are behind schedule.")},
+     "notes": ["Residents' committees chose the sites of the toilet blocks.",
+               "The first toilet blocks were finished and handed to residents' committees.",
+               "Hand-washing stations installed next to schools and markets."]},
     {"code": "2.2.1", "objective": "2.2", "lead": ("psychosocial", 0),
      "title": "Community counselling and a shared referral pathway",
      "description": "Lay counsellors in each sub-county and one waiting list shared by the counselling "
                     "networks, schools and health centres.",
      "partners": [("psychosocial", 1), ("health", 1), ("school", 0)], "wards": [0, 5, 10, 15, 20, 25],
      "budget": 3_000_000, "start": (0, 1, 1), "end": (4, 12, 31), "national": ["N1", "N6"],
-     "n": (20, 60), "notes": ["{n} lay counsellors trained; the shared waiting list went live.",
-               "{n} referrals received through the shared pathway, most from schools.",
-               "{n} referrals received; the wait for a first session fell to under two weeks.",
-               "{n} referrals received; counsellors now visit each secondary school once a term."]},
+     "notes": ["Lay counsellors trained; the shared waiting list went live.",
+               "Referrals received through the shared pathway, most from schools.",
+               "The wait for a first session shortened.",
+               "Counsellors now visit each secondary school once a term."],
+     "missing": "last"},
     {"code": "3.1.1", "objective": "3.1", "lead": ("business", 0),
      "title": "Start-up grants and mentoring for young entrepreneurs",
      "description": "Small grants, bookkeeping training and a mentor from the traders' cooperative for young "
                     "people starting a business.",
      "partners": [("youth", 1), ("municipal", 2), ("women", 0)], "wards": [1, 3, 9, 14, 17, 26],
      "budget": 7_500_000, "start": (0, 3, 1), "end": (4, 12, 31), "national": ["N6"],
-     "statuses": {(1, 1): ("at_risk", "Grant payments were delayed six weeks by the county's new payment "
-                                     "system.")},
-     "n": (28, 45), "notes": ["{n} young entrepreneurs received start-up grants and a mentor.",
-               "{n} young entrepreneurs completed bookkeeping training.",
-               "Nine in ten businesses started last year were still trading; {n} new grants awarded.",
-               "{n} young entrepreneurs sold at the cooperative's Saturday market."]},
+     "statuses": {(1, 1): ("at_risk", "Grant payments were delayed by the county's new payment system.")},
+     "notes": ["Young entrepreneurs received start-up grants and a mentor.",
+               "Young entrepreneurs completed bookkeeping training.",
+               "Most businesses started with a grant are still trading; new grants awarded.",
+               "Young entrepreneurs sold at the cooperative's Saturday market."],
+     "year_end": ("I6", "{value} young entrepreneurs received start-up support in {year}.")},
     {"code": "3.2.1", "objective": "3.2", "lead": ("school", 1),
      "title": "Vocational training and apprenticeships",
      "description": "Six-month courses in welding, tailoring, solar installation and hospitality, with "
@@ -170,30 +178,31 @@ ACTIVITIES = [
      "partners": [("business", 1), ("youth", 2)], "wards": [6, 11, 17, 21],
      "budget": 5_200_000, "start": (0, 1, 1), "end": (1, 6, 30), "national": ["N2", "N6"],
      "completes": (1, 2),
-     "n": (30, 60), "notes": ["{n} trainees enrolled in the first intake.",
-               "{n} trainees started apprenticeships at local businesses.",
-               "{n} trainees enrolled in the second intake, a third of them young women."],
-     "final": "The last intake graduated; 64 of the programme's graduates are in paid work or apprenticeships."},
+     "notes": ["Trainees enrolled in the first intake.",
+               "Trainees started apprenticeships at local businesses.",
+               "Trainees enrolled in the second intake, many of them young women."],
+     "final": "The last intake graduated; many graduates are in paid work or apprenticeships."},
     {"code": "4.1.1", "objective": "4.1", "lead": ("faith", 0),
      "title": "Interfaith dialogue forums in the wards",
      "description": "Quarterly forums where imams, pastors, youth and women discuss local tensions and agree "
                     "on joint messages.",
      "partners": [("faith", 2), ("youth", 0), ("women", 2)], "wards": [2, 3, 7, 17, 23, 26],
      "budget": 1_800_000, "start": (0, 1, 1), "end": (4, 12, 31), "national": ["N5", "N7"],
-     "n": (5, 9), "notes": ["{n} forums held; leaders agreed a joint message against hate speech before the holidays.",
-               "{n} forums held, two of them with youth groups running the discussion.",
-               "Faith leaders held {n} joint visits to families affected by violence.",
-               "{n} forums held; a joint football day drew players from every congregation."]},
+     "notes": ["Forums held; leaders agreed a joint message against hate speech before the holidays.",
+               "Forums held, some with youth groups running the discussion.",
+               "Faith leaders made joint visits to families affected by violence.",
+               "Forums held; a joint football day drew players from every congregation."],
+     "year_end": ("I8", "{value} people took part in the dialogue forums in {year}.")},
     {"code": "4.1.2", "objective": "4.1", "lead": ("school", 0),
      "title": "Peace clubs in secondary schools",
      "description": "Student peace clubs with trained teacher patrons, debates and drama on living together.",
      "partners": [("school", 2), ("civil_society", 5)], "wards": [0, 7, 13, 19, 24],
      "budget": 1_200_000, "start": (0, 2, 1), "end": (1, 11, 30), "national": ["N2", "N7", "N9"],
      "completes": (1, 4),
-     "n": (6, 12), "notes": ["Peace clubs started in {n} schools with trained teacher patrons.",
-               "Students from {n} schools took part in inter-school debates on living together.",
-               "Drama groups from {n} schools performed at the county's peace day.",
-               "Clubs in {n} schools ran a campaign against hate speech on social media."],
+     "notes": ["Peace clubs started in schools with trained teacher patrons.",
+               "Students took part in inter-school debates on living together.",
+               "Drama groups performed at the county's peace day.",
+               "Clubs ran a campaign against hate speech on social media."],
      "final": "The clubs' second year closed; head teachers will keep them running from school budgets."},
     {"code": "4.2.1", "objective": "4.2", "lead": ("women", 0),
      "title": "Leadership training for women in ward committees",
@@ -201,9 +210,10 @@ ACTIVITIES = [
                     "stand for ward committees.",
      "partners": [("women", 1), ("municipal", 3)], "wards": [1, 5, 12, 17, 26],
      "budget": 2_100_000, "start": (0, 4, 1), "end": (2, 3, 31), "national": ["N3", "N6"],
-     "n": (15, 40), "notes": ["{n} women completed the first training module.",
-               "{n} women attended ward budget hearings after the training.",
-               "Trainees coached {n} women standing for ward committees."]},
+     "notes": ["Women completed the first training module.",
+               "Trainees attended ward budget hearings after the training.",
+               "Trainees coached women standing for ward committees."],
+     "missing": (0, 3)},
 ]
 
 # Added by the annual review (see `_review`).
@@ -214,9 +224,9 @@ MEDIATION = {
                    "before they turn violent; pilot in three wards of high tension.",
     "partners": [("faith", 0), ("police", 1)], "wards": [3, 17, 26],
     "budget": 1_600_000, "start": (1, 4, 1), "end": (2, 3, 31), "national": ["N3", "N5"],
-    "n": (10, 25), "notes": ["{n} women mediators trained with the interfaith council.",
-              "Mediators handled {n} disputes, mostly over land and water points.",
-              "{n} disputes settled; two were referred to the police post."]}
+    "notes": ["Women mediators trained with the interfaith council.",
+              "Mediators handled disputes, mostly over land and water points.",
+              "Disputes settled; a few were referred to the police post."]}
 
 AGE_BANDS_YOUTH = ["15-24", "25-34"]
 AGE_BANDS_ADULT = ["15-24", "25-34", "35-59", "60+"]
@@ -259,34 +269,25 @@ MAPPING_FALLBACK = {"trust-in-police": 45.0, "food-insecurity": 23.0, "youth-une
 MAPPING_DRIFT = {"trust-in-police": 1.6, "food-insecurity": -0.9, "youth-unemployment": -0.8,
                  "women-in-committees": 1.1}
 
-REVIEW = {
-    "reviewers": "Local Prevention Network forum; County Commissioner's office; external auditor (demo)",
-    "findings": (
-        "All twelve activities started in the first year, the grievance hotline a quarter late; the weapons amnesty finished on time with 187 "
-        "weapons surrendered, above its target of 150. The drought doubled requests for food vouchers in the last "
-        "quarter: at that rate the basic-needs package runs out of money before the second dry season. Trust in the police rose "
-        "where barazas were held monthly. Young entrepreneurs' support exceeded its target (146 against 120). "
-        "Few women over 60 attend the dialogue forums, and disputes over land and water points were the most "
-        "reported source of tension."),
-    "recommendations": (
-        "Protect the basic-needs package through the second dry season. Build on the dialogue forums with "
-        "mediation led by women, who residents say they trust to settle neighbourhood disputes. Raise the "
-        "target for young entrepreneurs to match demand. Hold forums at times and places older women can reach."),
-    "decisions": (
-        "1. Raise the budget of activity 2.1.1 (basic-needs package) from KES 12,000,000 to KES 15,500,000 "
-        "for the second dry season.\n"
-        "2. Add activity 4.2.2, a women-led mediation pilot in three wards of high tension, from April.\n"
-        "3. Raise the target for young entrepreneurs receiving start-up support (I6) from 150 to 200 for the "
-        "coming year."),
-}
+REVIEW_REVIEWERS = "Local Prevention Network forum; County Commissioner's office; external auditor (demo)"
+REVIEW_RECOMMENDATIONS = (
+    "Protect the basic-needs package through the second dry season. Build on the dialogue forums with "
+    "mediation led by women, who residents say they trust to settle neighbourhood disputes. Raise the "
+    "target for young entrepreneurs to match demand. Hold forums at times and places older women can reach.")
+PACKAGE_BUDGET_AFTER_REVIEW = 15_500_000
+GRANTS_TARGET_AFTER_REVIEW = 200
 
 
-def load(*, city: City, progress=lambda _m: None) -> None:
+def load(*, city: City, progress=lambda _m: None, today: dt.date | None = None) -> None:
+    """``today``: the day the demo is loaded. The plan started in January of last year; progress is reported up
+    to the last quarter that has ended; yearly values exist for the years that have ended."""
     User = get_user_model()
     actor = User.objects.filter(username="coordinator").first() or "demo"
-    first = timezone.localdate().year - 2
+    today = today or timezone.localdate()
+    first = today.year - 1
+    last_quarter = (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
     tz = ZoneInfo(city.time_zone or "Africa/Nairobi")
-    progress("Adding the Local Action Plan with two years of progress and one review…")
+    progress("Adding the Local Action Plan with its progress up to last quarter and one review…")
 
     framework, made_framework = _framework(actor, first)
     orgs = _organisations(city)
@@ -307,13 +308,31 @@ def load(*, city: City, progress=lambda _m: None) -> None:
     services.adopt_plan(actor=actor, plan=plan, reason="Adopted by the County Executive Committee after the "
                                                        "Local Prevention Network's consultation (demo).")
 
-    evidence = _evidence(first, wards)
-    _progress_year(actor, plan, first, 0, evidence)
-    _actuals_year(actor, indicators, first, 0)
-    review = _review(actor, plan, first, objectives, orgs, wards, national, activities, indicators)
-    _progress_year(actor, plan, first, 1, evidence)
-    _actuals_year(actor, indicators, first, 1)
+    evidence = _evidence(first, wards, indicators)
+    review = None
+    for offset in range(last_quarter[0] - first + 1):
+        if offset == 1:  # the annual review of the first year, early in the second
+            review = _review(actor, plan, first, objectives, orgs, wards, national, activities, indicators)
+        if first + offset < today.year:  # a year that has ended has its values (before its notes quote them)
+            _actuals_year(actor, indicators, first, offset)
+        quarters = 4 if first + offset < last_quarter[0] else last_quarter[1]
+        _progress_year(actor, plan, first, offset, evidence, indicators, quarters=quarters,
+                       last=(last_quarter[0] - first, last_quarter[1]))
+    if review is None:  # loaded in the first weeks of a year: the review of last year is under way
+        review = _review(actor, plan, first, objectives, orgs, wards, national, activities, indicators)
     _backdate(plan, review, first, tz, framework if made_framework else None)
+
+
+def year_total(indicator: PlanIndicator, year: int) -> Decimal | None:
+    """The indicator's recorded total for a year (what the dashboard shows for it), or None."""
+    found = Actual.objects.filter(indicator=indicator, year=year, sex="", age_band="", group="").first()
+    return found.value if found is not None else None
+
+
+def _figure(value) -> str:
+    """A figure as the dashboard writes it in English: grouped thousands, no trailing zeros."""
+    value = Decimal(value)
+    return f"{value:,.0f}" if value == value.to_integral_value() else f"{value.normalize():,}"
 
 
 def _framework(actor, first: int) -> tuple[NationalFramework, bool]:
@@ -404,17 +423,26 @@ def _quarters(year: int):
         yield q, start, end
 
 
-def _progress_year(actor, plan: Plan, first: int, offset: int, evidence: dict) -> None:
+def _progress_year(actor, plan: Plan, first: int, offset: int, evidence: dict, indicators: dict, *,
+                   quarters: int = 4, last: tuple[int, int] = (1, 4)) -> None:
+    """Each activity's updates for the year's first ``quarters`` quarters; ``last`` is the last completed quarter
+    as (year offset, quarter)."""
     specs = {s["code"]: s for s in [*ACTIVITIES, MEDIATION]}
     for activity in plan.activities.order_by("pk"):
         spec = specs[activity.code]
         total_quarters = sum(1 for y in range(activity.start.year, activity.end.year + 1)
                              for _q, s, e in _quarters(y) if s <= activity.end and e >= activity.start)
         done_before = ProgressUpdate.objects.filter(activity=activity).count()
+        missing = spec.get("missing")
+        missing = last if missing == "last" else missing
         for q, start, end in _quarters(first + offset):
-            if not (start <= activity.end and end >= activity.start):
+            if q > quarters or not (start <= activity.end and end >= activity.start):
+                continue
+            if missing == (offset, q):  # the lead organisation did not report this quarter
                 continue
             activity.refresh_from_db()
+            if activity.status in (ActivityStatus.COMPLETED, ActivityStatus.CANCELLED):
+                continue
             if activity.status == ActivityStatus.PLANNED:
                 services.update_item(actor=actor, item=activity, expected_version=activity.version,
                                      status=ActivityStatus.ONGOING)
@@ -425,11 +453,16 @@ def _progress_year(actor, plan: Plan, first: int, offset: int, evidence: dict) -
             if (offset, q) in spec.get("statuses", {}):
                 status, narrative, *rest = spec["statuses"][(offset, q)]
                 pace = Decimal(rest[0]) if rest else None
+            year_end = spec.get("year_end")
+            if q == 4 and status == ProgressStatus.ON_TRACK and year_end is not None:
+                value = year_total(indicators[year_end[0]], first + offset)
+                if value is not None:
+                    narrative = year_end[1].format(value=_figure(value), year=first + offset)
             if spec.get("completes") == (offset, q):
                 status, narrative = ProgressStatus.COMPLETED, spec["final"]
-            # Stable made-up numbers for the narratives: the same every load.
-            low, high = spec.get("n", (8, 45))
-            narrative = narrative.format(n=low + (sum(map(ord, activity.code)) * (n + 3)) % (high - low))
+                if isinstance(narrative, tuple):  # a closing note quoting an indicator's value for the year
+                    code, text = narrative
+                    narrative = text.format(value=_figure(year_total(indicators[code], first + offset)))
             pace = pace or {"on_track": Decimal("0.95"), "completed": Decimal("1.05")}.get(status, Decimal("0.45"))
             spent = (activity.budget / total_quarters * pace).quantize(Decimal("1000"))
             services.record_progress(actor=actor, activity=activity, period=f"{first + offset}-Q{q}",
@@ -462,22 +495,75 @@ def _actuals_year(actor, indicators: dict, first: int, offset: int) -> None:
 
 def _review(actor, plan: Plan, first, objectives, orgs, wards, national, activities, indicators) -> Review:
     review = services.open_review(actor=actor, plan=plan, title=f"Annual review {first}", period=str(first),
-                                  reviewers=REVIEW["reviewers"])
+                                  reviewers=REVIEW_REVIEWERS)
+    findings = review_findings(plan, first, indicators)
     package = Activity.objects.get(pk=activities["2.1.1"].pk)
-    services.update_item(actor=actor, item=package, expected_version=package.version, budget=Decimal(15_500_000))
+    budget_before = package.budget
+    services.update_item(actor=actor, item=package, expected_version=package.version,
+                         budget=Decimal(PACKAGE_BUDGET_AFTER_REVIEW))
     _add_activity(actor, MEDIATION, first, objectives, orgs, wards, national)
     grants = PlanIndicator.objects.get(pk=indicators["I6"].pk)
     targets = {t.year: t.value for t in grants.targets.all()}
-    targets[first + 1] = Decimal(200)
+    target_before = targets[first + 1]
+    targets[first + 1] = Decimal(GRANTS_TARGET_AFTER_REVIEW)
     services.update_item(actor=actor, item=grants, expected_version=grants.version, targets=targets)
-    services.update_review(actor=actor, review=review, findings=REVIEW["findings"],
-                           recommendations=REVIEW["recommendations"], decisions=REVIEW["decisions"])
+    decisions = (
+        f"1. Raise the budget of activity 2.1.1 ({package.title}) from {plan.currency} {_figure(budget_before)} "
+        f"to {plan.currency} {_figure(PACKAGE_BUDGET_AFTER_REVIEW)} for the second dry season.\n"
+        f"2. Add activity {MEDIATION['code']}, a women-led mediation pilot in wards of high tension, from April.\n"
+        f"3. Raise the target for young entrepreneurs receiving start-up support (I6) from {_figure(target_before)} "
+        f"to {_figure(GRANTS_TARGET_AFTER_REVIEW)} for {first + 1}.")
+    services.update_review(actor=actor, review=review, findings=findings,
+                           recommendations=REVIEW_RECOMMENDATIONS, decisions=decisions)
     review.refresh_from_db()
     services.adopt_review(actor=actor, review=review)
     return review
 
 
+def review_findings(plan: Plan, year: int, indicators: dict) -> str:
+    """What the year's review found, every figure read from what the demo recorded for that year."""
+    period = f"{year}-Q"
+    activities = list(plan.activities.order_by("pk"))
+    started = [a for a in activities if a.progress.filter(period__startswith=period).exists()]
+    late = [a for a in started if a.progress.filter(period__startswith=period, status=ProgressStatus.LATE).exists()]
+    parts = [f"{len(started)} of the {len(activities)} activities reported progress in {year}"
+             + (", " + "; ".join(f"{a.code} ({a.title.split(':')[0].lower()}) was late in a quarter"
+                                  for a in late) if late else "") + "."]
+
+    def value(code):
+        return year_total(indicators[code], year)
+
+    def target(code):
+        found = indicators[code].targets.filter(year=year).first()
+        return found.value if found is not None else None
+
+    weapons, weapons_target = value("I2"), target("I2")
+    if weapons is not None and weapons_target is not None:
+        parts.append(f"The weapons amnesty collected {_figure(weapons)} weapons, "
+                     f"{'above' if weapons >= weapons_target else 'below'} its target of {_figure(weapons_target)}.")
+    parts.append("The drought raised requests for food vouchers in the last quarter: at that rate the basic-needs "
+                 "package runs out of money before the second dry season.")
+    trust = indicators["I1"]
+    now, before = value("I1"), trust.baseline_value
+    if now is not None and before is not None:
+        moved = "rose" if now > before else "did not rise"
+        parts.append(f"Trust in the police {moved}: {_figure(now)} {trust.unit} against a baseline of "
+                     f"{_figure(before)} {trust.unit}.")
+    grants, grants_target = value("I6"), target("I6")
+    if grants is not None and grants_target is not None:
+        parts.append(f"Support to young entrepreneurs {'exceeded' if grants >= grants_target else 'fell short of'} "
+                     f"its target ({_figure(grants)} against {_figure(grants_target)}).")
+    parts.append("Few women over 60 attend the dialogue forums, and disputes over land and water points were the "
+                 "most reported source of tension.")
+    return " ".join(parts)
+
+
 # ---- evidence ----
+
+def _indicator_data(code: str) -> tuple:
+    """An indicator's row of the INDICATORS table (its last element: the yearly values)."""
+    return next(row for row in INDICATORS if row[0] == code)
+
 
 def _png(width: int, height: int, pixel) -> bytes:
     """A valid RGB PNG of pixel(x, y) → (r, g, b), without an imaging library."""
@@ -497,7 +583,7 @@ def _bars(x: int, y: int) -> tuple[int, int, int]:
     return (255, 255, 255) if y < 31 else (90, 90, 90)
 
 
-def _evidence(first: int, wards) -> dict:
+def _evidence(first: int, wards, indicators: dict) -> dict:
     # A programme for young people leaving gangs: the evidence is a quarter's summary across its wards, never
     # per-session, per-ward counts by sex and age (tiny numbers that could point at a young person).
     sheet = io.StringIO()
@@ -509,12 +595,14 @@ def _evidence(first: int, wards) -> dict:
     for k, ward in enumerate([2, 3, 7, 17, 23, 26]):
         dialogue.write(f"{first + 1}-{4 + k // 3:02d}-{10 + 7 * (k % 3):02d},{wards[ward].name},"
                        f"{31 + 3 * k},{36 + 2 * k},{18 + k}\n")
+    # The handover quotes the amnesty's total from the indicator's data (the same number as the dashboard).
+    weapons = int(_indicator_data("I2")[-1][0])
+    firearms = weapons // 3
     handover = (
         f"Weapons amnesty {first}: handover summary (synthetic demo)\n\n"
-        "Collection points: 14 (faith centres and chiefs' offices)\n"
-        "Weapons surrendered: 187 (firearms 61, machetes and other blades 126)\n"
-        "Rounds of ammunition: 2,340\n"
-        "All items logged by serial or description and destroyed in public on 30 September.\n"
+        "Collection points: faith centres and chiefs' offices\n"
+        f"Weapons surrendered: {weapons} (firearms {firearms}, machetes and other blades {weapons - firearms})\n"
+        "All items logged by serial or description and destroyed in public at the end of September.\n"
         "No names of people who surrendered weapons were recorded.\n")
     return {
         ("1.1.1", 0, 1): [services.EvidenceInput(name="mentoring-attendance-Q1.csv",
