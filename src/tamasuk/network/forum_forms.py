@@ -65,7 +65,8 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, profiles, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["profile"].queryset = profiles
-        self.fields["profile"].label_from_instance = lambda p: f"{p.name} ({p.period}, {p.created_at:%Y-%m-%d})"
+        self.fields["profile"].label_from_instance = lambda p: f"{p.name} ({p.period}, {p.created_at:%Y-%m-%d})" + (
+            f" — {_('low data coverage')}" if p.low_coverage else "")
 
 
 class OwnerField(forms.ChoiceField):
