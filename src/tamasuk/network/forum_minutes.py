@@ -114,7 +114,10 @@ def pdf(meeting: Meeting, *, items=None) -> bytes:
     class NoFetch(URLFetcher):
         fetch = staticmethod(_refuse)
 
-    html = render_to_string("network/minutes_pdf.html", context(meeting, items=items))
+    from tamasuk.web.digits import for_reader
+
+    # Arabic minutes: the city's digits and Arabic separators, as on its pages.
+    html = for_reader(render_to_string("network/minutes_pdf.html", context(meeting, items=items)), meeting.forum.city)
     fetcher = NoFetch()
     stylesheet = CSS(string=PDF_CSS.read_text(encoding="utf-8"), url_fetcher=fetcher)
     return HTML(string=html, base_url="about:blank", url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])

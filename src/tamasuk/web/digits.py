@@ -121,3 +121,10 @@ class ArabicDigitsMiddleware:
 
                 city = City.objects.filter(slug=slug).only("arabic_digits").first()
         return city_digits(city)
+
+
+def for_reader(html: str, city) -> str:
+    """An HTML document made outside a response (a PDF's source) as an Arabic reader of this city reads it."""
+    if get_language() != "ar":
+        return html
+    return localise_html(html, city_digits(city))

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -18,3 +19,10 @@ def localtitle(item) -> str:
     if hasattr(item, "display_title"):
         return item.display_title(language)
     return item.display_name(language)
+
+
+@register.filter
+def raw_digits(value) -> str:
+    """Text kept exactly as written on Arabic pages, whatever the city's digits (a hash, a token): it is compared
+    character by character with what another program prints (tamasuk.web.digits)."""
+    return format_html('<span data-digits="raw" dir="ltr">{}</span>', value)
