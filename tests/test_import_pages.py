@@ -286,12 +286,147 @@ def test_only_the_city_team_that_edits_data_sees_the_link(live):
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    for username, shown in [("coordinator", True), ("admin", True), ("analyst", False), ("member", False)]:
+    # Journey 2.1: the analyst imports data too (Action.IMPORT_DATA); members and auditors do not.
+    for username, shown in [("coordinator", True), ("admin", True), ("analyst", True), ("member", False),
+                            ("auditor", False)]:
         c = Client()
         c.force_login(get_user_model().objects.get(username=username))
         page = c.get(f"/c/{CITY}/").content.decode()
         assert (f'href="/c/{CITY}/import/"' in page) is shown, username
         assert c.get(f"/c/{CITY}/import/").status_code == (200 if shown else 403)
+
+
+def client_of(username):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    c = Client()
+    c.force_login(get_user_model().objects.get(username=username))
+    return c
+
+
+def finest_wards(n=None):
+    from django.db.models import Max
+
+    from tamasuk.cities.models import Area
+
+    areas = Area.objects.filter(city__slug=CITY)
+    level = areas.aggregate(m=Max("level"))["m"]
+    wards = list(areas.filter(level=level).order_by("code").values_list("code", "name"))
+    return wards[:n] if n else wards
+
+
+def test_the_analyst_imports_a_file_start_to_finish(live):
+    """Journey 2.1 says coordinator or analyst: the analyst uploads, runs the dry run and confirms."""
+    analyst = client_of("analyst")
+    assert f'href="/c/{CITY}/import/"' in analyst.get(f"/c/{CITY}/").content.decode()
+    job = job_of(upload(analyst, "analyst.xlsx", xlsx(HEADER + ward_rows(2016, [30, 31, 32, 33]))))
+    start_hxl_dry_run(analyst, job)
+    run_worker(live)
+    assert refreshed(job).may_confirm
+    assert analyst.post(f"/c/{CITY}/import/{job.pk}/confirm/").status_code == 302
+    run_worker(live)
+    assert refreshed(job).status == "done" and observation_count("2016") == 4
+
+
+def test_values_the_unit_rules_out_are_errors_with_row_column_and_value(live, coordinator):
+    """A share of 140 %, a negative rate, a fractional or negative count, a count above its denominator."""
+    from tamasuk.cities.models import City
+    from tamasuk.mapping import services
+    from tamasuk.mapping.models import Indicator, Theme
+
+    city = City.objects.get(slug=CITY)
+    youth = Theme.objects.get(city=city, code="youth")
+    if not Indicator.objects.filter(city=city, code="youth-population").exists():
+        total = services.create_indicator(actor="test", city=city, code="youth-population", name="Young people",
+                                          unit="people", direction="better", theme=youth)
+        services.create_indicator(actor="test", city=city, code="youth-enrolled", name="Young people enrolled",
+                                  unit="people", direction="better", theme=youth, denominator=total)
+    w = WARDS
+    lines = ["Ward code,Year,youth-unemployment,violent-crime,youth-population,youth-enrolled",
+             f"{w[0]},2015,140,12,500,200",      # row 2: a share above 100
+             f"{w[1]},2015,35,-4,500,2.5",       # row 3: a negative rate; a count that is not whole
+             f"{w[2]},2015,35,10001,-1,0",       # row 4: a rate per 10,000 above 10,000; a negative count
+             f"{w[3]},2015,100,0,300,301"]       # row 5: 301 enrolled of 300 young people
+    job = job_of(upload(coordinator, "ranges.csv", ("\n".join(lines) + "\n").encode()))
+    assert mapping_post(coordinator, job).status_code == 302
+    run_worker(live)
+    job = refreshed(job)
+    got = {(e["row"], e["column"], e["value"]) for e in job.errors}
+    assert got == {(2, "C (youth-unemployment)", "140"), (3, "D (violent-crime)", "-4"),
+                   (3, "F (youth-enrolled)", "2.5"), (4, "D (violent-crime)", "10001"),
+                   (4, "E (youth-population)", "-1"), (5, "F (youth-enrolled)", "301")}, job.errors
+    messages = {(e["row"], e["column"]): e["message"] for e in job.errors}
+    assert "between 0 and 100" in messages[(2, "C (youth-unemployment)")]
+    assert "whole number" in messages[(3, "F (youth-enrolled)")]
+    assert "Young people is 300" in messages[(5, "F (youth-enrolled)")]
+    assert not job.may_confirm and observation_count("2015") == 0
+    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/").content.decode()
+    assert "<td>2</td><td>C (youth-unemployment)</td>" in page and "Confirm import" not in page
+
+
+def test_rows_are_counted_as_the_file_has_them_and_the_imported_values_are_linked(live, coordinator):
+    """10 rows × 2 indicators: "10 rows (20 values)", never "20 of 20 rows"; then a link to those values."""
+    wards = finest_wards(10)
+    lines = ["Ward code,Year,youth-unemployment,food-insecurity"]
+    lines += [f"{code},2014,{20 + i},{30 + i}" for i, (code, _name) in enumerate(wards)]
+    job = job_of(upload(coordinator, "ten-rows.csv", ("\n".join(lines) + "\n").encode()))
+    assert mapping_post(coordinator, job).status_code == 302
+    run_worker(live)
+    job = refreshed(job)
+    assert (job.summary["rows"], job.summary["values"], job.summary["new"]) == (10, 20, 20)
+    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/").content.decode()
+    assert "10 rows (20 values)" in page
+    coordinator.post(f"/c/{CITY}/import/{job.pk}/confirm/")
+    run_worker(live)
+    page = coordinator.get(f"/c/{CITY}/import/{refreshed(job).pk}/").content.decode()
+    assert "10 rows (20 values)" in page and "20 of 20 rows" not in page
+    link = f'href="/c/{CITY}/import/{job.pk}/values/"'
+    assert link in page and "See the imported values" in page
+    values = coordinator.get(f"/c/{CITY}/import/{job.pk}/values/").content.decode()
+    import re
+
+    shown = set(re.findall(r'data-area="([^"]+)" data-indicator="([^"]+)" data-period="2014"', values))
+    assert shown == {(code, ind) for code, _ in wards for ind in ("youth-unemployment", "food-insecurity")}
+
+
+def test_a_blank_sheet_per_indicator_set_imports_without_any_mapping(live, coordinator):
+    import csv
+
+    from tamasuk.mapping.models import Indicator
+
+    page = coordinator.get(f"/c/{CITY}/import/").content.decode()
+    assert f'href="/c/{CITY}/import/blank/basic_needs.xlsx"' in page
+    assert f'href="/c/{CITY}/import/blank/basic_needs.csv"' in page
+    basic = list(Indicator.objects.filter(city__slug=CITY, theme__group="basic_needs").order_by("theme__order",
+                                                                                                    "code"))
+    wards = finest_wards()
+    response = coordinator.get(f"/c/{CITY}/import/blank/basic_needs.xlsx")
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    assert rows[0][3:] == [i.name for i in basic]
+    assert rows[1][:3] == ["#adm2+code", "#adm2+name", "#date+period"]
+    assert all(tag.startswith("#indicator+") for tag in rows[1][3:])
+    assert [(r[0], r[1]) for r in rows[2:]] == wards
+    text = coordinator.get(f"/c/{CITY}/import/blank/basic_needs.csv").content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [[c or "" for c in r] for r in rows]
+    assert coordinator.get(f"/c/{CITY}/import/blank/nonsense.csv").status_code == 404
+
+    # Fill in three wards' values and the period; leave the other wards empty.
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+    ws = wb.worksheets[0]
+    for r in range(3, 6):
+        ws.cell(r, 3, "2013")
+        for c in range(4, 4 + len(basic)):
+            ws.cell(r, c, 10 + r + c)
+    buf = io.BytesIO()
+    wb.save(buf)
+    job = job_of(upload(coordinator, "filled.xlsx", buf.getvalue()))
+    assert mapping_post(coordinator, job).status_code == 302  # the page's own suggestion, unchanged
+    run_worker(live)
+    job = refreshed(job)
+    assert (job.error_count, job.summary["new"], job.summary["rows"]) == (0, 3 * len(basic), 3), job.errors
 
 
 def test_serve_starts_the_worker_and_stops_it(tmp_path):

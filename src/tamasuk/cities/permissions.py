@@ -33,16 +33,19 @@ class Action(StrEnum):
     EDIT_ACTIVITY = "edit_activity"        # coordinators: any; a member: the activities its organisation leads
     ERASE_PERSONAL_DATA = "erase_personal_data"  # forget a person's contact details, audit payloads included
     EDIT_CITY_SETTINGS = "edit_city_settings"  # languages, digits in Arabic, coverage and small-count thresholds
+    # Upload ward-level indicator data (dry run, confirm): coordinators, and analysts, whose data it often is.
+    IMPORT_DATA = "import_data"
 
 
 # What each role may do in its own city. Auditors read everything and write nothing.
 ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.ADMIN: set(Action),
     Role.COORDINATOR: {Action.VIEW_CITY, Action.EDIT_AREAS, Action.EDIT_CITY_DATA, Action.EDIT_PLAN, Action.RUN_ANALYSIS,
+                       Action.IMPORT_DATA,
                        Action.EDIT_CITY_SETTINGS,
                        Action.EXPORT, Action.VIEW_SMALL_CELLS, Action.RECORD_REPORT, Action.VIEW_PROFILES, Action.READ_CITY_DATA},
     Role.ANALYST: {Action.VIEW_CITY, Action.RUN_ANALYSIS, Action.EXPORT, Action.VIEW_SMALL_CELLS,
-                   Action.VIEW_PROFILES, Action.READ_CITY_DATA},
+                   Action.VIEW_PROFILES, Action.READ_CITY_DATA, Action.IMPORT_DATA},
     Role.MEMBER: {Action.VIEW_CITY, Action.RECORD_REPORT, Action.READ_CITY_DATA},
     Role.AUDITOR: {Action.VIEW_CITY, Action.VIEW_AUDIT, Action.EXPORT, Action.VIEW_SMALL_CELLS,
                    Action.VIEW_PROFILES, Action.READ_CITY_DATA},

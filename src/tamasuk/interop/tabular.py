@@ -195,13 +195,17 @@ class RowError:
 class ReadResult:
     """Records and row errors of one read. ``errors`` lists at most ``MAX_ERRORS`` (or the limit given);
     ``error_count`` counts them all. ``skipped`` counts cells left out without error (blank cells in
-    wide format, values marked not available); ``notes`` say why, and how the file was decoded."""
+    wide format, values marked not available); ``notes`` say why, and how the file was decoded. ``rows``
+    counts the data rows that were not empty."""
 
     records: list[ObservationRecord]
     errors: list[RowError]
     notes: list[str] = field(default_factory=list)
     skipped: int = 0
     error_count: int = 0
+    # Data rows read (below the header and hashtag rows, empty rows left out): in wide format one row gives
+    # several records, so this, not len(records), is what the user counts in their spreadsheet.
+    rows: int = 0
 
     @property
     def ok(self) -> bool:
@@ -1072,6 +1076,7 @@ def _read_long(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
     seen: dict[tuple, dict[str, ObservationRecord]] = {}
     first = plan.layout.first_data_row
     r = first - 1
+    empty = 0
     rows = islice(iter(table), first - 1, None)
     src_note = isrc is not None or inote is not None
     try:
@@ -1119,6 +1124,7 @@ def _read_long(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
                 except ValueError as exc:
                     bad = str(exc)
                 if not area and not ind and x is None and bad is None and not _cell_text(pv):
+                    empty += 1
                     continue  # an empty row (its mapped cells are blank)
                 failed = False
                 if not area:
@@ -1177,7 +1183,7 @@ def _read_long(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
             append(rec)
     except csv.Error as exc:
         raise TabularError(f"row {r + 1}: the CSV file cannot be read: {exc}") from exc
-    return _result(records, errors, skips, plan)
+    return _result(records, errors, skips, plan, rows=r - first + 1 - empty)
 
 
 def records_wide(table: Table, cmap: ColumnMap, *, max_errors: int = MAX_ERRORS) -> ReadResult:
@@ -1209,6 +1215,7 @@ def _read_wide(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
     seen: dict[tuple[str, str, tuple[str, ...]], dict[str, ObservationRecord]] = {}
     first = plan.layout.first_data_row
     r = first - 1
+    empty = 0
     try:
         for r, row in enumerate(islice(iter(table), first - 1, None), first):
             if len(row) < need:
@@ -1225,8 +1232,13 @@ def _read_wide(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
             if area is None:
                 area = texts[a] = _cell_text(a)
             pv = row[ip] if ip is not None else None
-            if not area and all(x is None and bad is None for *_, x, bad in values) and not _cell_text(pv):
-                continue  # an empty row
+            if all(x is None and bad is None for *_, x, bad in values):
+                # No value in any indicator column: nothing to import, whatever the area and period say (a
+                # downloaded template lists every ward; a team fills in the wards it has numbers for).
+                if area or _cell_text(pv):
+                    skips.blank += len(values)
+                empty += 1
+                continue
             failed = False
             if not area:
                 errors.add(r, labels[ia], a, "the area is empty")
@@ -1279,7 +1291,7 @@ def _read_wide(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
                 records.append(rec)
     except csv.Error as exc:
         raise TabularError(f"row {r + 1}: the CSV file cannot be read: {exc}") from exc
-    return _result(records, errors, skips, plan)
+    return _result(records, errors, skips, plan, rows=r - first + 1 - empty)
 
 
 def _duplicate_message(prev: ObservationRecord, dis: dict[str, str]) -> str:
@@ -1289,11 +1301,12 @@ def _duplicate_message(prev: ObservationRecord, dis: dict[str, str]) -> str:
     return f"duplicate of row {prev.row}: both rows give {what}; keep one of them"
 
 
-def _result(records: list[ObservationRecord], errors: _Errors, skips: _Skips, plan: _Plan) -> ReadResult:
+def _result(records: list[ObservationRecord], errors: _Errors, skips: _Skips, plan: _Plan, *, rows: int = 0
+            ) -> ReadResult:
     notes = [*plan.notes, *skips.notes()]
     if errors.count > len(errors.items):
         notes.append(f"{errors.count} errors in all; only the first {len(errors.items)} are listed")
-    return ReadResult(records, errors.items, notes, skips.na + skips.blank, errors.count)
+    return ReadResult(records, errors.items, notes, skips.na + skips.blank, errors.count, rows=rows)
 
 
 def read(

@@ -18,9 +18,9 @@ from tamasuk.cities.models import City
 from tamasuk.cities.permissions import Action, can
 from tamasuk.interop import tabular
 
-from . import services
+from . import blank_sheets, services, units
 from .imports import ImportJob, ImportTemplate, JobStatus, TableFormat
-from .models import Indicator
+from .models import Indicator, Observation
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -30,7 +30,7 @@ PROGRESS_EVERY = 0.5  # seconds between progress writes
 
 
 def _require(actor, city: City) -> None:
-    if not can(actor, Action.EDIT_CITY_DATA, city):
+    if not can(actor, Action.IMPORT_DATA, city):
         raise PermissionDenied
 
 
@@ -148,7 +148,8 @@ def _suggest(columns: list[dict], indicators: list[Indicator]) -> tuple[dict[str
     for ind in indicators:
         keys = {ind.code.casefold(), ind.name.casefold()}
         try:
-            pattern = tabular.TagPattern.parse(ind.hxl_tag) if ind.hxl_tag.startswith("#") else None
+            # An indicator without its own hashtag is named by the one its blank sheet carries.
+            pattern = tabular.TagPattern.parse(blank_sheets.hashtag(ind))
         except ValueError:
             pattern = None
         for c, col in parsed:
@@ -388,25 +389,81 @@ def _counting(table: tabular.Table, progress: Progress, total: int) -> tabular.T
 
 
 def _labels(table: tabular.Table, cmap: tabular.ColumnMap) -> dict[str, str]:
-    """How errors name the area and indicator columns ("B (Ward code)"), as the reader names its own."""
+    """How errors name the area, indicator and value columns ("B (Ward code)"), as the reader names its own;
+    in wide format each indicator's column under "wide:<code>"."""
     try:
         lay = tabular.layout(table, cmap)
     except tabular.TabularError:
         return {}
-    labels = {}
-    for role in ("area", "indicator"):
-        spec = getattr(cmap, role)
-        if not spec:
-            continue
+
+    def find(spec: str):
         if spec.startswith("#"):
             pattern = tabular.TagPattern.parse(spec)
-            hit = next((c for c in lay.columns if pattern.matches(c)), None)
-        else:
-            key = " ".join(spec.split()).casefold()
-            hit = next((c for c in lay.columns if key in {" ".join(h.split()).casefold() for h in c.headers}), None)
+            return next((c for c in lay.columns if pattern.matches(c)), None)
+        key = " ".join(spec.split()).casefold()
+        return next((c for c in lay.columns if key in {" ".join(h.split()).casefold() for h in c.headers}), None)
+
+    labels = {}
+    for role in ("area", "indicator", "value"):
+        spec = getattr(cmap, role)
+        hit = find(spec) if spec else None
         if hit:
             labels[role] = hit.label
+    for spec, code in (cmap.wide_indicators or {}).items():
+        hit = find(spec)
+        if hit:
+            labels[f"wide:{code}"] = hit.label
     return labels
+
+
+def _value_errors(city: City, records: list[services.ObservationInput], labels: dict[str, str]) -> list[dict]:
+    """Values the indicator's unit rules out: a share outside 0–100, a negative or fractional count, a rate
+    per N above N, a count above its denominator's value for the same ward, period and group (from the file,
+    else from the city's data). Each error names the row, the column and the value."""
+    indicators = {i.code.casefold(): i for i in Indicator.objects.filter(city=city).select_related("denominator")}
+    rules = {code: units.rule_for(ind.unit) for code, ind in indicators.items()}
+    errors: list[dict] = []
+
+    def column(rec) -> str:
+        return labels.get(f"wide:{rec.indicator}") or labels.get("value") or _("value")
+
+    for rec in records:
+        code = str(rec.indicator).strip().casefold()
+        ind = indicators.get(code)
+        if ind is None:
+            continue  # the import names unknown indicators itself
+        problem = units.value_problem(rules[code], rec.value, ind.unit)
+        if problem:
+            errors.append({"row": rec.row, "column": column(rec), "value": units.shown(rec.value),
+                           "message": problem})
+    # A count with a denominator (young people in programmes, of all young people) cannot exceed it.
+    counted = {code for code, ind in indicators.items()
+               if ind.denominator_id and rules[code].kind == units.COUNT}
+    if not counted:
+        return errors
+    key = lambda area, code, rec: (str(area).strip().casefold(), code, rec.period, rec.sex, rec.age_band, rec.group)  # noqa: E731
+    in_file = {key(r.area, str(r.indicator).strip().casefold(), r): r.value for r in records}
+    periods = {r.period for r in records}
+    stored: dict[tuple, float] = {}
+    for area_code, area_name, ind_code, period, sex, age, group, value in Observation.objects.filter(
+            city=city, indicator__code__in={indicators[c].denominator.code for c in counted},
+            period__in=periods).values_list(
+            "area__code", "area__name", "indicator__code", "period", "sex", "age_band", "group", "value"):
+        for area in (area_code, area_name):
+            stored.setdefault((area.casefold(), ind_code.casefold(), period, sex, age, group), value)
+    for rec in records:
+        code = str(rec.indicator).strip().casefold()
+        if code not in counted:
+            continue
+        den = indicators[code].denominator
+        k = key(rec.area, den.code.casefold(), rec)
+        limit = in_file.get(k, stored.get(k))
+        if limit is not None and 0 <= limit < rec.value:  # a negative total is an error of its own
+            errors.append({"row": rec.row, "column": column(rec), "value": units.shown(rec.value),
+                           "message": _("more than its denominator: %(den)s is %(limit)s for this area and "
+                                        "period, and a count cannot exceed the total it is part of")
+                           % {"den": den.name, "limit": units.shown(limit)}})
+    return errors
 
 
 def _finish(job_id: int, status: str, summary: dict) -> None:
@@ -457,20 +514,26 @@ def _run(job: ImportJob, dry_run: bool, progress: Progress) -> str:
         for r in result.records]
     progress.phase("writing", 0, len(records))
     actor = (job.confirmed_by or job.created_by) if not dry_run else job.created_by
+    value_errors = _value_errors(job.city, records, labels)
     # Rows the reader refused are already errors; the rest are still checked (areas, indicators) and
     # counted, in a dry run, so the user sees every problem at once and what the file would change.
     summary = services.import_observations(
-        actor=actor or "import", city=job.city, records=records, dry_run=dry_run or not result.ok,
-        source_name=job.file_name, progress=progress)
+        actor=actor or "import", city=job.city, records=records,
+        dry_run=dry_run or not result.ok or bool(value_errors), source_name=job.file_name, progress=progress)
     errors = [{"row": e.row, "column": e.column, "value": e.value, "message": e.message} for e in result.errors]
     errors += [{"row": e.row, "column": labels.get(e.column, e.column), "value": e.value, "message": e.message}
                for e in summary.errors]
+    errors += value_errors
     errors.sort(key=lambda e: e["row"])
-    error_count = result.error_count + len(summary.errors)
+    error_count = result.error_count + len(summary.errors) + len(value_errors)
+    # Rows as the spreadsheet has them, and values: in wide format one row holds a value per indicator.
     stored = {"new": summary.new, "changed": summary.changed, "unchanged": summary.unchanged,
-              "rows": len(records), "skipped": result.skipped, "notes": result.notes,
+              "rows": result.rows, "values": len(records), "skipped": result.skipped, "notes": result.notes,
               "errors": errors[:ImportJob.ERROR_CAP], "error_count": error_count,
-              "examples": summary.examples, "dry_run": dry_run}
+              "examples": summary.examples, "dry_run": dry_run,
+              # What the file holds, so the finished import links to exactly these values.
+              "indicators": sorted({r.indicator for r in records})[:200],
+              "periods": sorted({r.period for r in records})[:200]}
     if dry_run:
         status = JobStatus.DRY_RUN_READY
     elif error_count:

@@ -23,4 +23,6 @@ urlpatterns = [
     path("c/<slug:slug>/import/<int:pk>/", views_import.job_page, name="import_job"),
     path("c/<slug:slug>/import/<int:pk>/progress/", views_import.progress, name="import_progress"),
     path("c/<slug:slug>/import/<int:pk>/confirm/", views_import.confirm, name="import_confirm"),
+    path("c/<slug:slug>/import/<int:pk>/values/", views_import.job_values, name="import_values"),
+    path("c/<slug:slug>/import/blank/<slug:key>.<str:fmt>", views_import.blank_sheet, name="import_blank_sheet"),
 ]

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,10 +15,10 @@ from tamasuk.cities.permissions import Action
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
-from . import import_services
+from . import blank_sheets, import_services
 from .forms_import import ROLE_LABELS, MappingForm, UploadForm
 from .imports import ImportJob, ImportTemplate, JobStatus, TableFormat
-from .models import Indicator
+from .models import Indicator, Observation
 
 ERRORS_PER_PAGE = 100
 
@@ -27,7 +28,7 @@ def _job(city, pk) -> ImportJob:
 
 
 @login_required
-@city_page(Action.EDIT_CITY_DATA)
+@city_page(Action.IMPORT_DATA)
 def upload(request, city):
     templates = ImportTemplate.objects.filter(city=city)
     form = UploadForm(request.POST or None, request.FILES or None, templates=templates)
@@ -44,7 +45,41 @@ def upload(request, city):
             return redirect("mapping:import_job", city.slug, job.pk)
     jobs = ImportJob.objects.filter(city=city).defer("content").select_related("created_by")[:15]
     return render(request, "mapping/import_upload.html", {
-        **city_nav(request, city), "form": form, "jobs": jobs, "templates": templates})
+        **city_nav(request, city), "form": form, "jobs": jobs, "templates": templates,
+        "indicator_sets": blank_sheets.indicator_sets(city)})
+
+
+@login_required
+@city_page(Action.IMPORT_DATA)
+def blank_sheet(request, city, key, fmt):
+    """A blank sheet of one set of indicators, with the city's finest areas filled in."""
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
+    try:
+        content, name, content_type = blank_sheets.sheet(city, key, fmt)
+    except KeyError:
+        raise Http404 from None
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+VALUES_PER_PAGE = 200
+
+
+@login_required
+@city_page(Action.IMPORT_DATA)
+def job_values(request, city, pk):
+    """The city's values of the indicators and periods a file holds: what the import put in."""
+    job = _job(city, pk)
+    codes, periods = job.summary.get("indicators", []), job.summary.get("periods", [])
+    indicators = list(Indicator.objects.filter(city=city, code__in=codes).order_by("code"))
+    values = Observation.objects.filter(city=city, indicator__in=indicators, period__in=periods) \
+        .select_related("indicator", "area").order_by("indicator__code", "period", "area__code", "sex", "age_band",
+                                                      "group")
+    page = Paginator(values, VALUES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "mapping/import_values.html", {
+        **city_nav(request, city), "job": job, "indicators": indicators, "periods": periods, "values": page})
 
 
 def _mapping_form(request, city, job):
@@ -67,7 +102,7 @@ def _mapping_form(request, city, job):
 
 
 @login_required
-@city_page(Action.EDIT_CITY_DATA)
+@city_page(Action.IMPORT_DATA)
 def job_page(request, city, pk):
     job = _job(city, pk)
     remap = job.status == JobStatus.UPLOADED or (
@@ -99,7 +134,7 @@ def job_page(request, city, pk):
 
 
 @login_required
-@city_page(Action.EDIT_CITY_DATA)
+@city_page(Action.IMPORT_DATA)
 def progress(request, city, pk):
     job = _job(city, pk)
     response = render(request, "mapping/_import_progress.html", {"city": city, "job": job})
@@ -110,7 +145,7 @@ def progress(request, city, pk):
 
 @require_POST
 @login_required
-@city_page(Action.EDIT_CITY_DATA)
+@city_page(Action.IMPORT_DATA)
 def confirm(request, city, pk):
     job = _job(city, pk)
     try:

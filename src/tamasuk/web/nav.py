@@ -19,6 +19,7 @@ def city_nav(request, city) -> dict:
         "may_read_data": can(request.user, Action.READ_CITY_DATA, city),
         "may_read_reports": can(request.user, Action.VIEW_SMALL_CELLS, city),
         "may_record_report": can(request.user, Action.RECORD_REPORT, city),
-        "may_import": can(request.user, Action.EDIT_CITY_DATA, city),
+        "may_import": can(request.user, Action.IMPORT_DATA, city),
+        "may_edit_data": can(request.user, Action.EDIT_CITY_DATA, city),
         "may_edit_settings": can(request.user, Action.EDIT_CITY_SETTINGS, city),
     }
