@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tamasuk.web.widgets import CheckableList
+
 from .models import ReportCategory, ReportChannel, Sensitivity, ThemeGroup
 from .priorities import AGGREGATIONS, NORMALISATIONS, PRESETS
 
@@ -20,7 +22,7 @@ class PriorityForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"))
     preset = forms.ChoiceField(label=_("Weights"), required=False,
                                choices=[("", _("My own weights"))] + [(k, PRESET_LABELS[k]) for k in PRESETS])
-    indicators = forms.MultipleChoiceField(label=_("Indicators"), widget=forms.CheckboxSelectMultiple)
+    indicators = forms.MultipleChoiceField(label=_("Indicators"), widget=CheckableList)
     normalisation = forms.ChoiceField(label=_("Normalisation"), initial="minmax",
                                       choices=[(k, NORMALISATION_LABELS[k]) for k in NORMALISATIONS])
     aggregation = forms.ChoiceField(label=_("Aggregation"), initial="arithmetic",

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tamasuk.web.widgets import CheckableList
+
 from .models import LinkKind, Organisation, OrganisationType, Sector, Service
 
 
@@ -29,7 +31,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 class ServiceForm(forms.ModelForm):
-    areas = forms.MultipleChoiceField(label=_("Areas covered"), widget=forms.CheckboxSelectMultiple)
+    areas = forms.MultipleChoiceField(label=_("Areas covered"), widget=CheckableList)
 
     class Meta:
         model = Service

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tamasuk.cities.models import Visibility
+from tamasuk.web.widgets import CheckableList
 
 from .models import ActivityStatus, Disaggregation, IndicatorKind, ProgressStatus
 
@@ -74,15 +75,15 @@ class ActivityForm(VersionedForm):
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     lead = forms.ModelChoiceField(label=_("Lead organisation"), queryset=None)
     partners = forms.ModelMultipleChoiceField(label=_("Partners"), queryset=None, required=False,
-                                              widget=forms.SelectMultiple(attrs={"size": 6}))
+                                              widget=CheckableList)
     areas = forms.ModelMultipleChoiceField(label=_("Areas"), queryset=None, required=False,
-                                           widget=forms.SelectMultiple(attrs={"size": 6}))
+                                           widget=CheckableList)
     budget = forms.DecimalField(label=_("Budget"), min_value=0, max_digits=14, decimal_places=2, required=False)
     start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
     status = forms.ChoiceField(label=_("Status"), choices=ActivityStatus.choices, initial=ActivityStatus.PLANNED)
     national_pillars = forms.ModelMultipleChoiceField(label=_("National pillars it serves"), queryset=None,
-                                                      required=False, widget=forms.CheckboxSelectMultiple)
+                                                      required=False, widget=CheckableList)
 
     # What a focal point may change while the plan is in force (see services.update_item).
     RUNNING = ["description", "partners", "start", "end", "status"]
