@@ -328,3 +328,121 @@ def test_action_items_reach_their_owner_so_they_are_checked_even_in_city_only_no
     response = c.post(url, _form_data(forum, city, **{"items-0-text": "Ring +254 722 123 456 about the stock"}))
     assert response.status_code == 200 and Meeting.objects.count() == before
     assert "+254 722 123 456" in response.content.decode()
+
+
+# ---- adding rows without reloading, correcting a recorded meeting and a forum's members (issue 10, item 10) ----
+
+def test_one_more_row_comes_from_htmx_with_the_next_index_and_the_new_row_count(city, forum, client_for):
+    c = client_for("coordinator")
+    url = reverse("network:meeting_row", args=[city.slug, forum.pk, "items"])
+    html = c.get(url, {"items-TOTAL_FORMS": "3"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'name="items-3-text"' in html and 'name="items-3-owner"' in html and 'name="items-3-areas"' in html
+    assert "<html" not in html  # a fragment: the page is not reloaded
+    assert re.search(r'<input type="hidden" name="items-TOTAL_FORMS" value="4" id="id_items-TOTAL_FORMS" '
+                     r'hx-swap-oob="true">', html)
+    html = c.get(reverse("network:meeting_row", args=[city.slug, forum.pk, "decisions"]),
+                 {"decisions-TOTAL_FORMS": "2"}).content.decode()
+    assert 'name="decisions-2-text"' in html and 'name="decisions-2-profile"' in html
+    # The form's buttons ask for it (and still send the form without JavaScript).
+    page = c.get(reverse("network:new_meeting", args=[city.slug, forum.pk])).content.decode()
+    assert f'hx-get="{url}"' in page and 'name="more" value="items"' in page
+    # A row added this way is saved with the meeting.
+    data = _form_data(forum, city, **{"items-TOTAL_FORMS": "4", "items-3-text": "Fourth row, added in place",
+                                      "items-3-owner": str(forum.members.first().pk),
+                                      "items-3-due": TODAY.isoformat()})
+    assert c.post(reverse("network:new_meeting", args=[city.slug, forum.pk]), data).status_code == 302
+    assert ActionItem.objects.filter(text="Fourth row, added in place").exists()
+
+
+def _events_since(pk):
+    return list(AuditEvent.objects.filter(pk__gt=pk).order_by("pk"))
+
+
+def test_a_recorded_meeting_is_corrected_and_each_change_audited_with_before_and_after(
+        city, forum, users, member_org, other_org, profile, client_for):
+    import json
+
+    meeting = _meeting(users, forum, member_org, other_org, profile=profile)
+    decision = meeting.decisions.get()
+    late, on_time = meeting.action_items.order_by("due")
+    c = client_for("coordinator")
+    url = reverse("network:edit_meeting", args=[city.slug, meeting.pk])
+    page = c.get(url).content.decode()
+    assert "Start in ward 3" in page and "Youth item, late" in page and 'name="items-0-remove"' in page
+    last = AuditEvent.objects.order_by("-pk").first().pk
+    data = {
+        "date": (TODAY - dt.timedelta(days=1)).isoformat(), "attendees": [str(member_org.pk)], "people_present": "11",
+        "staff_present": "", "agenda": "Secret agenda item", "information": "Shared information",
+        "visibility": "city",
+        "decisions-TOTAL_FORMS": "2", "decisions-INITIAL_FORMS": "1", "decisions-MIN_NUM_FORMS": "0",
+        "decisions-MAX_NUM_FORMS": "30",
+        "decisions-0-id": str(decision.pk), "decisions-0-text": "Start in ward 4", "decisions-0-profile": str(profile.pk),
+        "decisions-0-analysis_ref": "", "decisions-1-text": "", "decisions-1-analysis_ref": "",
+        "items-TOTAL_FORMS": "3", "items-INITIAL_FORMS": "2", "items-MIN_NUM_FORMS": "0", "items-MAX_NUM_FORMS": "50",
+        "items-0-id": str(late.pk), "items-0-text": late.text, "items-0-owner": str(member_org.pk),
+        "items-0-due": late.due.isoformat(), "items-0-remove": "on",
+        "items-1-id": str(on_time.pk), "items-1-text": on_time.text, "items-1-owner": str(member_org.pk),
+        "items-1-due": on_time.due.isoformat(),
+        "items-2-text": "A new item at correction", "items-2-owner": str(other_org.pk),
+        "items-2-due": TODAY.isoformat(),
+    }
+    response = c.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    meeting.refresh_from_db()
+    assert meeting.date == TODAY - dt.timedelta(days=1) and meeting.people_present == 11
+    assert list(meeting.attendees.all()) == [member_org]
+    assert meeting.decisions.get().text == "Start in ward 4" and meeting.decisions.get().pk == decision.pk
+    assert not ActionItem.objects.filter(pk=late.pk).exists()
+    on_time.refresh_from_db()
+    assert on_time.owner == member_org
+    assert meeting.action_items.filter(text="A new item at correction", owner=other_org).exists()
+    events = {e.action: e for e in _events_since(last)}
+    assert set(events) == {"meeting.update", "decision.update", "action_item.delete", "action_item.update",
+                           "action_item.create"}
+    m = events["meeting.update"]
+    assert json.loads(m.before)["people_present"] == 9 and json.loads(m.after)["people_present"] == 11
+    assert json.loads(events["decision.update"].before)["text"] == "Start in ward 3"
+    assert json.loads(events["decision.update"].after)["text"] == "Start in ward 4"
+    assert json.loads(events["action_item.update"].before)["owner"] == other_org.name
+    assert json.loads(events["action_item.delete"].before)["text"] == "Youth item, late"
+    # Nothing changed → nothing written.
+    last = AuditEvent.objects.order_by("-pk").first().pk
+    assert c.post(url, {**data, "items-TOTAL_FORMS": "2", "items-INITIAL_FORMS": "1",
+                        **{k.replace("items-1-", "items-0-"): v for k, v in data.items() if k.startswith("items-1-")},
+                        "items-0-remove": ""}).status_code == 302
+    assert [e.action for e in _events_since(last)] == []
+
+
+def test_only_coordinators_and_admins_correct_a_meeting_or_a_forum(city, forum, users, member_org, other_org,
+                                                                  client_for):
+    meeting = _meeting(users, forum, member_org, other_org)
+    for role in ["member", "analyst", "auditor"]:
+        c = client_for(role)
+        assert c.post(reverse("network:edit_meeting", args=[city.slug, meeting.pk]), {}).status_code == 403
+        assert c.post(reverse("network:edit_forum", args=[city.slug, forum.pk]), {}).status_code == 403
+    page = client_for("coordinator").get(reverse("network:meeting", args=[city.slug, meeting.pk])).content.decode()
+    assert reverse("network:edit_meeting", args=[city.slug, meeting.pk]) in page
+    page = client_for("member").get(reverse("network:meeting", args=[city.slug, meeting.pk])).content.decode()
+    assert reverse("network:edit_meeting", args=[city.slug, meeting.pk]) not in page
+
+
+def test_a_forums_member_organisations_are_corrected_and_audited(city, forum, client_for):
+    import json
+
+    c = client_for("coordinator")
+    url = reverse("network:edit_forum", args=[city.slug, forum.pk])
+    page = c.get(url).content.decode()
+    assert 'class="checklist' in page and 'data-checklist-filter' in page  # the checkable list, with its filter
+    before = sorted(forum.members.values_list("name", flat=True))
+    newcomer = Organisation.objects.filter(city=city, is_member=True).exclude(forums=forum).first()
+    keep = list(forum.members.all()[1:])
+    last = AuditEvent.objects.order_by("-pk").first().pk
+    response = c.post(url, {"name": forum.name, "rhythm": "fortnightly on Thursdays", "description": forum.description,
+                            "members": [str(o.pk) for o in [*keep, newcomer]]})
+    assert response.status_code == 302
+    assert set(forum.members.all()) == {*keep, newcomer}
+    (event,) = _events_since(last)
+    assert event.action == "forum.update"
+    assert json.loads(event.before)["members"] == before
+    assert newcomer.name in json.loads(event.after)["members"]
+    assert json.loads(event.after)["rhythm"] == "fortnightly on Thursdays"

@@ -109,6 +109,11 @@ MATRIX = {
     "network:forums": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
     "network:forum": ("get", {"slug": "mombasa", "pk": "forum"}, web({**PROFILE_READERS, "member": 200})),
     "network:new_meeting": ("get", {"slug": "mombasa", "pk": "forum"}, web({"admin": 200, "coordinator": 200})),
+    # Correcting a forum or a recorded meeting, and the htmx row of the meeting forms: coordinators and admins.
+    "network:edit_forum": ("get", {"slug": "mombasa", "pk": "forum"}, web({"admin": 200, "coordinator": 200})),
+    "network:edit_meeting": ("get", {"slug": "mombasa", "pk": "meeting"}, web({"admin": 200, "coordinator": 200})),
+    "network:meeting_row": ("get", {"slug": "mombasa", "pk": "forum", "kind": "items"},
+                            web({"admin": 200, "coordinator": 200})),
     "network:meeting": ("get", {"slug": "mombasa", "pk": "meeting"}, web({**PROFILE_READERS, "member": 200})),
     "network:minutes_md": ("get", {"slug": "mombasa", "pk": "meeting"}, web(PROFILE_READERS)),
     "network:minutes_pdf": ("get", {"slug": "mombasa", "pk": "meeting"}, web(PROFILE_READERS)),

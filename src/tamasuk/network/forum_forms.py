@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tamasuk.web.widgets import CheckableList
+
 from .forums import NOTE_VISIBILITIES, ActionStatus
 
 
@@ -17,7 +19,7 @@ class ForumForm(forms.Form):
                              help_text=_("For example “weekly on Tuesdays”."))
     description = forms.CharField(label=_("Purpose"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     members = forms.ModelMultipleChoiceField(label=_("Member organisations"), queryset=None, required=False,
-                                             widget=forms.CheckboxSelectMultiple)
+                                             widget=CheckableList)
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -27,7 +29,7 @@ class ForumForm(forms.Form):
 class MeetingForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     attendees = forms.ModelMultipleChoiceField(label=_("Organisations present"), queryset=None, required=False,
-                                               widget=forms.CheckboxSelectMultiple)
+                                               widget=CheckableList)
     people_present = forms.IntegerField(label=_("People present"), min_value=0, required=False,
                                         help_text=_("A count only: never write down residents' names."))
     staff_present = forms.CharField(label=_("Staff present (optional)"), required=False,
@@ -55,12 +57,26 @@ class MeetingForm(forms.Form):
         self.fields["date"].initial = timezone.localdate()
 
 
-class DecisionForm(forms.Form):
+class RowForm(forms.Form):
+    """A decision or action-item row. When a recorded meeting is corrected, `id` names the row it replaces and
+    `remove` takes it out; a new meeting has neither."""
+
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    remove = forms.BooleanField(label=_("Remove it"), required=False)
+
+    def __init__(self, *args, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not (editing and self.initial.get("id")):
+            del self.fields["remove"]
+
+
+class DecisionForm(RowForm):
     text = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}))
     profile = forms.ModelChoiceField(label=_("Priority profile it cites"), queryset=None, required=False,
                                      empty_label=_("— none —"))
     analysis_ref = forms.CharField(label=_("Coverage analysis it cites"), max_length=300, required=False,
                                    help_text=_("Its name or address, if the decision rests on one."))
+    field_order = ["id", "text", "profile", "analysis_ref", "remove"]
 
     def __init__(self, *args, profiles, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,12 +106,13 @@ class OwnerField(forms.ChoiceField):
         return self.organisations.get(value) if value else None
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(RowForm):
     text = forms.CharField(label=_("Action"), max_length=1000)
     owner = OwnerField(label=_("Owner organisation"))
     due = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
     areas = forms.ModelMultipleChoiceField(label=_("Areas"), queryset=None, required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+                                           widget=CheckableList)
+    field_order = ["id", "text", "owner", "due", "areas", "remove"]
 
     def __init__(self, *args, members, others, areas, **kwargs):
         super().__init__(*args, **kwargs)

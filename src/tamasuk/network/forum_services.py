@@ -2,7 +2,8 @@
 
 Audit events: `forum.create`, `forum.update`; recording a meeting writes one `meeting.create`, one
 `decision.create` per decision and one `action_item.create` per action item, in the same transaction;
-`action_item.status` when an item is done, dropped or reopened.
+correcting it writes `meeting.update`, `decision.create/update/delete` and `action_item.create/update/delete`
+(before and after) for what changed; `action_item.status` when an item is done, dropped or reopened.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class DecisionInput:
     text: str
     profile: object = None  # a mapping.PriorityProfile of the same city, or None
     analysis_ref: str = ""
+    id: int | None = None  # when correcting a recorded meeting: the decision it replaces
 
 
 @dataclass
@@ -36,6 +38,7 @@ class ActionItemInput:
     owner: Organisation
     due: dt.date
     areas: list[Area] = field(default_factory=list)
+    id: int | None = None  # when correcting a recorded meeting: the action item it replaces
 
 
 def _same_city(city: City, objects, field_name: str, message: str) -> None:
@@ -79,21 +82,10 @@ def update_forum(*, actor, forum: Forum, members: list[Organisation] | None = No
     return forum
 
 
-@transaction.atomic
-def record_meeting(*, actor, forum: Forum, date: dt.date, attendees: list[Organisation] | None = None,
-                   people_present: int | None = None, staff_present: str = "", agenda: str = "",
-                   information: str = "", visibility: str = "city", decisions: list[DecisionInput] | None = None,
-                   action_items: list[ActionItemInput] | None = None,
-                   confirmed_not_personal: bool = False) -> Meeting:
-    """One meeting with its decisions and action items, all or nothing.
-
-    Notes shared with the network leave the city team, so their free text is checked for phone numbers and
-    emails first (names are not looked for: the notes name the staff present by design); action items always
-    reach their owner's focal points and are checked whatever the notes' visibility."""
-    city = forum.city
-    attendees = list(attendees or [])
-    decisions = [d for d in (decisions or []) if d.text.strip() or d.profile or d.analysis_ref.strip()]
-    action_items = list(action_items or [])
+def _check_meeting(*, city, attendees, people_present, staff_present, agenda, information, visibility, decisions,
+                   action_items, confirmed_not_personal) -> bool:
+    """The rules a meeting keeps, when recorded and when corrected. True when the writer confirmed over findings
+    of the personal-data check."""
     if visibility not in dict(NOTE_VISIBILITIES):
         raise ValidationError({"visibility": _("Meeting notes are shared with the city team or the network only.")})
     if people_present is not None and people_present < 0:
@@ -119,6 +111,28 @@ def record_meeting(*, actor, forum: Forum, date: dt.date, attendees: list[Organi
     for name, text in shared:
         confirmed |= check_text_to_share(city=city, field=name, text=text, confirmed=confirmed_not_personal,
                                           names=False)
+    return confirmed
+
+
+@transaction.atomic
+def record_meeting(*, actor, forum: Forum, date: dt.date, attendees: list[Organisation] | None = None,
+                   people_present: int | None = None, staff_present: str = "", agenda: str = "",
+                   information: str = "", visibility: str = "city", decisions: list[DecisionInput] | None = None,
+                   action_items: list[ActionItemInput] | None = None,
+                   confirmed_not_personal: bool = False) -> Meeting:
+    """One meeting with its decisions and action items, all or nothing.
+
+    Notes shared with the network leave the city team, so their free text is checked for phone numbers and
+    emails first (names are not looked for: the notes name the staff present by design); action items always
+    reach their owner's focal points and are checked whatever the notes' visibility."""
+    city = forum.city
+    attendees = list(attendees or [])
+    decisions = [d for d in (decisions or []) if d.text.strip() or d.profile or d.analysis_ref.strip()]
+    action_items = list(action_items or [])
+    confirmed = _check_meeting(city=city, attendees=attendees, people_present=people_present,
+                               staff_present=staff_present, agenda=agenda, information=information,
+                               visibility=visibility, decisions=decisions, action_items=action_items,
+                               confirmed_not_personal=confirmed_not_personal)
     meeting = Meeting(city=city, forum=forum, date=date, people_present=people_present,
                       staff_present=staff_present.strip(), agenda=agenda.strip(), information=information.strip(),
                       visibility=visibility, recorded_by=actor if getattr(actor, "pk", None) else None)
@@ -147,6 +161,104 @@ def record_meeting(*, actor, forum: Forum, date: dt.date, attendees: list[Organi
         record(actor=actor, action="action_item.create", obj=item, city=city, after={
             "meeting": meeting.pk, "text": item.text, "owner": item.owner.name, "due": item.due,
             "areas": sorted(a.code for a in item_input.areas), "status": item.status})
+    return meeting
+
+
+def _meeting_snapshot(meeting: Meeting) -> dict:
+    return {"date": meeting.date, "attendees": sorted(meeting.attendees.values_list("name", flat=True)),
+            "people_present": meeting.people_present, "staff_present": meeting.staff_present,
+            "agenda": meeting.agenda, "information": meeting.information, "visibility": meeting.visibility}
+
+
+def _decision_snapshot(d: Decision) -> dict:
+    return {"meeting": d.meeting_id, "number": d.number, "text": d.text, "profile": d.profile_id,
+            "allocation": d.allocation_id, "analysis_ref": d.analysis_ref}
+
+
+def _item_snapshot(item: ActionItem) -> dict:
+    return {"meeting": item.meeting_id, "text": item.text, "owner": item.owner.name, "due": item.due,
+            "areas": sorted(item.areas.values_list("code", flat=True)), "status": item.status}
+
+
+@transaction.atomic
+def update_meeting(*, actor, meeting: Meeting, date: dt.date, attendees: list[Organisation] | None = None,
+                   people_present: int | None = None, staff_present: str = "", agenda: str = "",
+                   information: str = "", visibility: str = "city", decisions: list[DecisionInput] | None = None,
+                   action_items: list[ActionItemInput] | None = None, remove_decisions: list[int] | None = None,
+                   remove_action_items: list[int] | None = None, confirmed_not_personal: bool = False) -> Meeting:
+    """Correct a recorded meeting, all or nothing: its details, its decisions and its action items (changed,
+    added or removed). Every change is audited with what it was before and what it is now; what did not
+    change writes nothing. A decision keeps the campaign allocation it cites, and an item its status."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    city = meeting.city
+    attendees = list(attendees or [])
+    remove_decisions, remove_action_items = set(remove_decisions or []), set(remove_action_items or [])
+    decisions = [d for d in (decisions or []) if d.id not in remove_decisions and
+                 (d.text.strip() or d.profile or d.analysis_ref.strip())]
+    action_items = [i for i in (action_items or []) if i.id not in remove_action_items]
+    existing_decisions = {d.pk: d for d in meeting.decisions.select_related("profile")}
+    existing_items = {i.pk: i for i in meeting.action_items.select_related("owner").prefetch_related("areas")}
+    for ids, existing, what in [({d.id for d in decisions} | remove_decisions, existing_decisions, "decisions"),
+                                ({i.id for i in action_items} | remove_action_items, existing_items,
+                                 "action_items")]:
+        if ids - {None} - set(existing):
+            raise ValidationError({what: _("Only this meeting's own decisions and action items can be corrected "
+                                           "here.")})
+    confirmed = _check_meeting(city=city, attendees=attendees, people_present=people_present,
+                               staff_present=staff_present, agenda=agenda, information=information,
+                               visibility=visibility, decisions=decisions, action_items=action_items,
+                               confirmed_not_personal=confirmed_not_personal)
+    flag = {"personal_data_confirmed": True} if confirmed else {}
+
+    before = _meeting_snapshot(meeting)
+    meeting.date, meeting.people_present, meeting.visibility = date, people_present, visibility
+    meeting.staff_present, meeting.agenda = staff_present.strip(), agenda.strip()
+    meeting.information = information.strip()
+    meeting.full_clean()
+    meeting.save()
+    meeting.attendees.set(attendees)
+    after = _meeting_snapshot(meeting)
+    if after != before:
+        record(actor=actor, action="meeting.update", obj=meeting, city=city, before=before, after={**after, **flag})
+
+    for pk in sorted(remove_decisions):
+        d = existing_decisions[pk]
+        record(actor=actor, action="decision.delete", obj=d, city=city, before=_decision_snapshot(d))
+        d.delete()
+    number = max([d.number for pk, d in existing_decisions.items() if pk not in remove_decisions] or [0])
+    for d_input in decisions:
+        d = existing_decisions.get(d_input.id) if d_input.id else None
+        if d is None:
+            number += 1
+            d = Decision(city=city, meeting=meeting, number=number)
+        old = _decision_snapshot(d) if d.pk else None
+        d.text, d.profile, d.analysis_ref = d_input.text.strip(), d_input.profile, d_input.analysis_ref.strip()
+        d.full_clean()
+        d.save()
+        new = _decision_snapshot(d)
+        if old is None:
+            record(actor=actor, action="decision.create", obj=d, city=city, after={**new, **flag})
+        elif new != old:
+            record(actor=actor, action="decision.update", obj=d, city=city, before=old, after={**new, **flag})
+
+    for pk in sorted(remove_action_items):
+        item = existing_items[pk]
+        record(actor=actor, action="action_item.delete", obj=item, city=city, before=_item_snapshot(item))
+        item.delete()
+    for i_input in action_items:
+        item = existing_items.get(i_input.id) if i_input.id else None
+        if item is None:
+            item = ActionItem(city=city, meeting=meeting)
+        old = _item_snapshot(item) if item.pk else None
+        item.text, item.owner, item.due = i_input.text.strip(), i_input.owner, i_input.due
+        item.full_clean()
+        item.save()
+        item.areas.set(i_input.areas)
+        new = _item_snapshot(item)
+        if old is None:
+            record(actor=actor, action="action_item.create", obj=item, city=city, after={**new, **flag})
+        elif new != old:
+            record(actor=actor, action="action_item.update", obj=item, city=city, before=old, after={**new, **flag})
     return meeting
 
 

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.db.models import Q
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +21,15 @@ from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
 from . import forum_minutes, forum_queries, forum_services, queries
-from .forum_forms import ActionItemFormSet, DecisionFormSet, ForumForm, MeetingForm, StatusForm
+from .forum_forms import (
+    ActionItemForm,
+    ActionItemFormSet,
+    DecisionForm,
+    DecisionFormSet,
+    ForumForm,
+    MeetingForm,
+    StatusForm,
+)
 from .forums import ActionStatus
 from .personal_data import PersonalDataFound
 from .views import _leaf_areas
@@ -78,23 +87,70 @@ def forum(request, city, pk):
     })
 
 
-def _meeting_forms(request, city, f, data):
-    """The meeting form and its two formsets. Attendees are the forum's members (every organisation of the
-    directory when the forum lists none); an action item's owner may be any organisation, members first."""
+def _row_kwargs(request, city, f) -> dict:
+    """What the decision and action-item rows offer: the profiles a decision may cite; an item's owner may be
+    any organisation, the forum's members first; its areas are the city's wards."""
     orgs = list(queries.organisations(request.user, city))
     member_ids = set(f.members.values_list("pk", flat=True))
-    members = [o for o in orgs if o.pk in member_ids]
-    others = [o for o in orgs if o.pk not in member_ids]
+    areas = Area.objects.filter(pk__in=[a.pk for a in _leaf_areas(request.user, city)]).order_by("code")
+    return {"decisions": {"profiles": forum_queries.profiles_to_cite(request.user, city)},
+            "items": {"members": [o for o in orgs if o.pk in member_ids],
+                      "others": [o for o in orgs if o.pk not in member_ids], "areas": areas}}
+
+
+MAX_ROWS = {"decisions": 30, "items": 50}
+
+
+def _meeting_forms(request, city, f, data, meeting=None):
+    """The meeting form and its two formsets. Attendees are the forum's members (every organisation of the
+    directory when the forum lists none; a corrected meeting keeps those it recorded)."""
+    member_ids = set(f.members.values_list("pk", flat=True))
     attendee_qs = queries.organisations(request.user, city)
     if member_ids:
-        attendee_qs = attendee_qs.filter(pk__in=member_ids)
-    form = MeetingForm(data, organisations=attendee_qs.order_by("name"))
-    decisions = DecisionFormSet(data, prefix="decisions",
-                                form_kwargs={"profiles": forum_queries.profiles_to_cite(request.user, city)})
-    areas = Area.objects.filter(pk__in=[a.pk for a in _leaf_areas(request.user, city)]).order_by("code")
-    items = ActionItemFormSet(data, prefix="items", form_kwargs={"members": members, "others": others,
-                                                                  "areas": areas})
+        recorded = set(meeting.attendees.values_list("pk", flat=True)) if meeting else set()
+        attendee_qs = attendee_qs.filter(pk__in=member_ids | recorded)
+    initial = decision_rows = item_rows = None
+    if meeting is not None:
+        initial = {"date": meeting.date, "attendees": list(meeting.attendees.all()),
+                   "people_present": meeting.people_present, "staff_present": meeting.staff_present,
+                   "agenda": meeting.agenda, "information": meeting.information, "visibility": meeting.visibility}
+        decision_rows = [{"id": d.pk, "text": d.text, "profile": d.profile, "analysis_ref": d.analysis_ref}
+                         for d in meeting.decisions.select_related("profile")]
+        item_rows = [{"id": i.pk, "text": i.text, "owner": str(i.owner_id), "due": i.due, "areas": list(i.areas.all())}
+                     for i in meeting.action_items.prefetch_related("areas")]
+    form = MeetingForm(data, initial=initial, organisations=attendee_qs.order_by("name"))
+    kwargs = _row_kwargs(request, city, f)
+    editing = meeting is not None
+    decisions = DecisionFormSet(data, prefix="decisions", initial=decision_rows,
+                                form_kwargs={**kwargs["decisions"], "editing": editing})
+    items = ActionItemFormSet(data, prefix="items", initial=item_rows,
+                              form_kwargs={**kwargs["items"], "editing": editing})
     return form, decisions, items
+
+
+def _one_more_row(data) -> bool:
+    """"One more row" without JavaScript: the form comes back with an extra row and what was typed."""
+    more = data.get("more")
+    if more not in MAX_ROWS:
+        return False
+    key = f"{more}-TOTAL_FORMS"
+    try:
+        data[key] = str(min(int(data.get(key, "0")) + 1, MAX_ROWS[more]))
+    except ValueError:
+        pass
+    return True
+
+
+def _decision_inputs(decisions):
+    return [forum_services.DecisionInput(text=d["text"], profile=d.get("profile"), analysis_ref=d.get("analysis_ref")
+                                         or "", id=d.get("id"))
+            for d in decisions.cleaned_data if d and not d.get("remove")]
+
+
+def _item_inputs(items):
+    return [forum_services.ActionItemInput(text=i["text"], owner=i["owner"], due=i["due"],
+                                           areas=list(i.get("areas") or []), id=i.get("id"))
+            for i in items.cleaned_data if i and not i.get("remove")]
 
 
 @login_required
@@ -105,25 +161,14 @@ def new_meeting(request, city, pk):
     show_errors = request.method == "POST"
     if request.method == "POST":
         data = request.POST.copy()
-        more = data.get("more")
-        if more in {"decisions", "items"}:  # "one more row", without JavaScript: keep what was typed
-            key = f"{more}-TOTAL_FORMS"
-            try:
-                data[key] = str(min(int(data.get(key, "0")) + 1, 30 if more == "decisions" else 50))
-            except ValueError:
-                pass
+        if _one_more_row(data):
             show_errors = False
     form, decisions, items = _meeting_forms(request, city, f, data)
     if show_errors and form.is_valid() and decisions.is_valid() and items.is_valid():
         try:
             meeting = forum_services.record_meeting(
                 actor=request.user, forum=f, **form.cleaned_data,
-                decisions=[forum_services.DecisionInput(text=d["text"], profile=d.get("profile"),
-                                                        analysis_ref=d.get("analysis_ref") or "")
-                           for d in decisions.cleaned_data if d],
-                action_items=[forum_services.ActionItemInput(text=i["text"], owner=i["owner"], due=i["due"],
-                                                             areas=list(i.get("areas") or []))
-                              for i in items.cleaned_data if i])
+                decisions=_decision_inputs(decisions), action_items=_item_inputs(items))
         except PersonalDataFound as exc:
             form.ask_to_confirm()
             form.add_error(None, exc.messages)
@@ -136,6 +181,82 @@ def new_meeting(request, city, pk):
         **city_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
         "form": form, "decisions": decisions, "items": items, "show_errors": show_errors,
     })
+
+
+@login_required
+@city_page(Action.EDIT_CITY_DATA)
+def edit_meeting(request, city, pk):
+    m = forum_queries.meeting(request.user, city, pk)
+    f = m.forum
+    data = None
+    show_errors = request.method == "POST"
+    if request.method == "POST":
+        data = request.POST.copy()
+        if _one_more_row(data):
+            show_errors = False
+    form, decisions, items = _meeting_forms(request, city, f, data, meeting=m)
+    if show_errors and form.is_valid() and decisions.is_valid() and items.is_valid():
+        try:
+            forum_services.update_meeting(
+                actor=request.user, meeting=m, **form.cleaned_data,
+                decisions=_decision_inputs(decisions), action_items=_item_inputs(items),
+                remove_decisions=[d["id"] for d in decisions.cleaned_data if d and d.get("remove") and d.get("id")],
+                remove_action_items=[i["id"] for i in items.cleaned_data if i and i.get("remove") and i.get("id")])
+        except PersonalDataFound as exc:
+            form.ask_to_confirm()
+            form.add_error(None, exc.messages)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Meeting corrected. The audit log keeps what it was before."))
+            return redirect("network:meeting", city.slug, m.pk)
+    return render(request, "network/meeting_form.html", {
+        **city_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
+        "meeting": m, "form": form, "decisions": decisions, "items": items, "show_errors": show_errors,
+    })
+
+
+@login_required
+@city_page(Action.EDIT_CITY_DATA)
+def meeting_row(request, city, pk, kind):
+    """One more empty decision or action-item row, for htmx to append without reloading the page (the form's
+    row count is swapped in beside it); the page's "one more row" button does the same without JavaScript."""
+    f = forum_queries.forum(request.user, city, pk)
+    if kind not in MAX_ROWS:
+        raise Http404
+    try:
+        n = max(0, int(request.GET.get(f"{kind}-TOTAL_FORMS", "0")))
+    except ValueError:
+        n = 0
+    row = None
+    if n < MAX_ROWS[kind]:
+        form_class = DecisionForm if kind == "decisions" else ActionItemForm
+        row = form_class(prefix=f"{kind}-{n}", **_row_kwargs(request, city, f)[kind])
+        row.fields["text"].widget.attrs["autofocus"] = True  # htmx moves the focus into the new row
+        n += 1
+    return render(request, "network/_meeting_row.html", {"f": row, "n": n, "kind": kind, "total": n})
+
+
+@login_required
+@city_page(Action.EDIT_CITY_DATA)
+def edit_forum(request, city, pk):
+    f = forum_queries.forum(request.user, city, pk)
+    form = ForumForm(request.POST if request.method == "POST" else None,
+                     initial={"name": f.name, "rhythm": f.rhythm, "description": f.description,
+                              "members": list(f.members.all())},
+                     organisations=queries.organisations(request.user, city).filter(
+                         Q(is_member=True) | Q(pk__in=f.members.values("pk"))).order_by("name"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            forum_services.update_forum(actor=request.user, forum=f, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Forum saved. The audit log keeps what it was before."))
+            return redirect("network:forum", city.slug, f.pk)
+    return render(request, "network/forum_form.html", {
+        **city_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
+        "form": form})
 
 
 @login_required
@@ -154,6 +275,7 @@ def meeting(request, city, pk):
         "items": [{"item": i, "overdue": i.is_overdue(today), "may_close": forum_queries.may_set_status(
             request.user, i)} for i in items],
         "other_languages": [(c, n) for c, n in settings.LANGUAGES if c != translation.get_language()],
+        "may_correct": can(request.user, Action.EDIT_CITY_DATA, city),
     })
 
 
