@@ -1,8 +1,11 @@
-"""The demo city's Local Action Plan: adopted, reviewed once, two years of progress, all of it audited."""
+"""The demo city's Local Action Plan: adopted last January, reviewed once, progress up to the last completed quarter
+(with two quarters honestly missing), all of it audited, and every figure its texts quote the same as on its pages."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal
 
 import pytest
 
@@ -17,7 +20,7 @@ def plan(city):
 
 
 def test_the_demo_plan_is_aligned_with_the_national_strategy_and_shared_nationally(plan):
-    first = dt.date.today().year - 2
+    first = dt.date.today().year - 1
     assert (plan.start_year, plan.end_year, plan.currency, plan.visibility) == (first, first + 4, "KES", "national")
     assert plan.framework.country == "KEN"
     assert [p.code for p in plan.framework.pillars.all()] == [f"N{k}" for k in range(1, 10)]
@@ -48,11 +51,16 @@ def test_the_diff_from_version_one_shows_the_added_activity_the_budget_and_the_t
     assert (before[str(plan.start_year + 1)], after[str(plan.start_year + 1)]) == ("150", "200")
 
 
-def test_two_years_of_quarterly_progress_with_evidence(plan):
+def _last_completed_quarter(today: dt.date) -> tuple[int, int]:
+    return (today.year, (today.month - 1) // 3) if today.month > 3 else (today.year - 1, 4)
+
+
+def test_quarterly_progress_up_to_the_last_completed_quarter_with_evidence(plan):
     first = plan.start_year
+    last_year, last_q = _last_completed_quarter(dt.date.today())
     updates = ProgressUpdate.objects.filter(activity__plan=plan)
     assert sorted(set(updates.values_list("period", flat=True))) == [
-        f"{first + y}-Q{q}" for y in (0, 1) for q in range(1, 5)]
+        f"{y}-Q{q}" for y in range(first, last_year + 1) for q in range(1, 5) if (y, q) <= (last_year, last_q)]
     statuses = set(updates.values_list("status", flat=True))
     assert {ProgressStatus.ON_TRACK, ProgressStatus.AT_RISK, ProgressStatus.LATE, ProgressStatus.COMPLETED} <= statuses
     # Updates are dated after the quarter they report, all in the past.
@@ -66,23 +74,67 @@ def test_two_years_of_quarterly_progress_with_evidence(plan):
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
-def test_indicators_have_targets_every_year_and_actuals_for_both_years(plan):
+def test_two_activities_honestly_miss_a_quarter(plan):
+    """Not every focal point reports every quarter: the demo has gaps for a completeness view to show."""
+    last_year, last_q = _last_completed_quarter(dt.date.today())
+    gaps = {}
+    for activity in plan.activities.exclude(status="completed"):
+        reported = set(activity.progress.values_list("period", flat=True))
+        due = [f"{y}-Q{q}" for y in range(activity.start.year, last_year + 1) for q in range(1, 5)
+               if (y, q) <= (last_year, last_q) and dt.date(y, 3 * q - 2, 1) <= activity.end
+               and dt.date(y, 3 * q, 28) >= activity.start]
+        if missing := [p for p in due if p not in reported]:
+            gaps[activity.code] = missing
+    assert set(gaps) == {"2.2.1", "4.2.1"}, gaps
+    assert gaps["2.2.1"] == [f"{last_year}-Q{last_q}"] and gaps["4.2.1"] == [f"{plan.start_year}-Q3"]
+
+
+def test_indicators_have_targets_every_year_and_actuals_for_every_year_that_ended(plan):
     years = set(range(plan.start_year, plan.end_year + 1))
+    ended = set(range(plan.start_year, dt.date.today().year))
     indicators = list(plan.indicators.all())
     assert len(indicators) >= 8
     assert any(i.mapping_indicator and i.mapping_indicator.code == "trust-in-police" for i in indicators)
     for i in indicators:
         assert {t.year for t in i.targets.all()} == years
         assert i.baseline_value is not None and i.baseline_date is not None
-        assert {a.year for a in i.actuals.all() if a.is_total} == {plan.start_year, plan.start_year + 1}
+        assert {a.year for a in i.actuals.all() if a.is_total} == ended
     people = [i for i in indicators if i.counts_people]
     assert people and all(i.disaggregation == ["sex", "age_band"] for i in people)
     cells = [a for i in people for a in i.actuals.all() if not a.is_total]
     assert any(a.value < 5 for a in cells), "some cells are small, so suppression has something to hide"
     for i in people:  # the cells add up to the total
-        for year in (plan.start_year, plan.start_year + 1):
+        for year in ended:
             rows = [a for a in i.actuals.all() if a.year == year]
             assert sum(a.value for a in rows if not a.is_total) == next(a.value for a in rows if a.is_total)
+
+
+def _figures(text: str) -> set[Decimal]:
+    """The figures a text quotes: not codes of things (activity 2.1.1, indicator I6, 2025-Q3) nor list numbers."""
+    text = re.sub(r"(?m)^\d+\.\s", " ", text)
+    text = re.sub(r"\b\d+(?:\.\d+){2,}\b|\b[INQ]\d+\b|-Q\d\b", " ", text)
+    return {Decimal(m.replace(",", "")) for m in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+
+
+def test_every_figure_in_the_review_and_the_progress_notes_is_what_the_plan_pages_show(plan, client_for):
+    """The demo once said 187 weapons in its review and 54 on its dashboard: its texts now quote its data."""
+    coordinator = client_for("coordinator")
+    slug = plan.city.slug
+    dashboard = coordinator.get(f"/c/{slug}/plans/{plan.pk}/dashboard/").content.decode()
+    pages = dashboard + coordinator.get(f"/c/{slug}/plans/{plan.pk}/").content.decode() + coordinator.get(
+        f"/c/{slug}/plans/{plan.pk}/diff/", {"from": 1, "to": 2}).content.decode()
+    shown = _figures(re.sub(r"<[^>]+>", " ", pages).replace("\u00a0", " "))
+    review = plan.reviews.get()
+    texts = [review.findings, review.decisions, review.recommendations,
+             *ProgressUpdate.objects.filter(activity__plan=plan).values_list("narrative", flat=True)]
+    quoted = set().union(*(_figures(t) for t in texts))
+    assert quoted, "the review and the notes quote the plan's figures"
+    assert quoted <= shown, f"figures in the texts that no plan page shows: {sorted(quoted - shown)}"
+    # The amnesty's closing note and the review quote the dashboard's own value for weapons surrendered.
+    row = re.search(r'<tr data-indicator="I2">(.*?)</tr>', dashboard, re.S).group(1)
+    value = int(re.search(r'data-label="Value">([^<]+)<', row).group(1).replace(",", ""))
+    closing = ProgressUpdate.objects.get(activity__plan=plan, activity__code="1.2.1", status=ProgressStatus.COMPLETED)
+    assert f"{value:,} weapons" in closing.narrative and f"{value:,} weapons" in review.findings
 
 
 def test_the_member_focal_point_leads_the_first_activity(plan, users):

@@ -526,8 +526,10 @@ def review_findings(plan: Plan, year: int, indicators: dict) -> str:
     activities = list(plan.activities.order_by("pk"))
     started = [a for a in activities if a.progress.filter(period__startswith=period).exists()]
     late = [a for a in started if a.progress.filter(period__startswith=period, status=ProgressStatus.LATE).exists()]
-    parts = [f"{len(started)} of the {len(activities)} activities reported progress in {year}"
-             + (", " + "; ".join(f"{a.code} ({a.title.split(':')[0].lower()}) was late in a quarter"
+    silent = [a for a in activities if a not in started]
+    parts = [("Every activity reported progress in " + str(year) if not silent else
+              "Activities " + ", ".join(a.code for a in silent) + f" reported no progress in {year}")
+             + ("; " + "; ".join(f"{a.code} ({a.title.split(':')[0].lower()}) was late in a quarter"
                                   for a in late) if late else "") + "."]
 
     def value(code):
