@@ -6,11 +6,13 @@ threshold are withheld from readers outside the city team, as on the pages.
 
 from __future__ import annotations
 
+from django.utils import translation
 from ninja import Router, Schema
 
+from tamasuk.analysis import reporting
 from tamasuk.cities import queries as city_queries
 
-from . import queries
+from . import dashboard, queries
 from .snapshots import plan_snapshot
 
 router = Router(tags=["plans"])
@@ -38,19 +40,44 @@ class ValueOut(Schema):
     actual: str | None
 
 
+class ProgressOut(Schema):
+    """The latest year with a value, measured from the baseline (0 %) toward that year's target (100 %) in the
+    indicator's direction. state: achieved, towards, no_change, moving_away, not_reached, unknown_direction,
+    no_value, no_target, or withheld (a count of people below the city's threshold). percent is given only
+    for achieved (100), towards and no_change: never for moving away."""
+
+    year: int | None
+    state: str
+    percent: int | None
+    text: str
+
+
 class IndicatorOut(Schema):
     code: str
     name: str
     unit: str
     kind: str
     counts_people: bool
+    higher_is_better: bool
     baseline: str | None
     values: list[ValueOut]
+    progress: ProgressOut
+
+
+class ActivityStatusOut(Schema):
+    """Status by the dashboard's rule: not_reported when the activity owes a report for the last completed
+    quarter (last_completed_quarter), whatever its latest report said."""
+
+    code: str
+    status: str
+    last_reported: str | None
 
 
 class PlanDetailOut(PlanOut):
     structure: dict
     indicators: list[IndicatorOut]
+    last_completed_quarter: str
+    activities: list[ActivityStatusOut]
 
 
 def _plan(p) -> dict:
@@ -75,7 +102,9 @@ def get_plan(request, slug: str, pk: int):
     p = queries.plan(request.auth, city, pk)
     indicators = []
     published = queries.values(request.auth, p)
+    today = dashboard.city_today(city)
     for i in queries.indicators(request.auth, p):
+        latest = dashboard.indicator_row(i, translation.get_language(), today, published[i.pk])
         targets = {t.year: t.value for t in i.targets.all()}
         values = []
         for year in range(p.start_year, p.end_year + 1):
@@ -83,11 +112,18 @@ def get_plan(request, slug: str, pk: int):
             values.append({"year": year, "target": _text(targets.get(year)),
                            "actual": shown})
         indicators.append({"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind,
-                           "counts_people": i.counts_people,
+                           "counts_people": i.counts_people, "higher_is_better": i.higher_is_better,
                            "baseline": _text(published[i.pk].baseline),
-                           "values": values})
+                           "values": values,
+                           "progress": {"year": latest.year, "state": latest.progress_state,
+                                        "percent": latest.progress.percent if latest.progress else None,
+                                        "text": latest.progress_text}})
     structure = queries.readable_snapshot(request.auth, p, plan_snapshot(p))["structure"]
-    return {**_plan(p), "structure": structure, "indicators": indicators}
+    states = dashboard.activity_states(request.auth, p, today=today)
+    return {**_plan(p), "structure": structure, "indicators": indicators,
+            "last_completed_quarter": reporting.last_completed_quarter(today),
+            "activities": [{"code": s.activity.code, "status": s.status, "last_reported": s.last_period}
+                           for s in states]}
 
 
 def _text(value) -> str | None:

@@ -49,13 +49,16 @@ def status_label(status: str) -> str:
     return str(STATUS_LABELS.get(status, status))
 
 
+def city_zone(city):
+    try:
+        return ZoneInfo(city.time_zone) if city.time_zone else timezone.get_current_timezone()
+    except (ValueError, KeyError):
+        return timezone.get_current_timezone()
+
+
 def city_today(city) -> dt.date:
     """Today where the city is: the quarter that has just ended depends on it."""
-    try:
-        zone = ZoneInfo(city.time_zone) if city.time_zone else None
-    except (ValueError, KeyError):
-        zone = None
-    return timezone.localdate(timezone=zone) if zone else timezone.localdate()
+    return timezone.localdate(timezone=city_zone(city))
 
 
 def _num(value, decimals: int | None = None) -> str:
@@ -216,6 +219,7 @@ class Dashboard:
     cancelled: int = 0
     published_k: int | None = None  # set when counts of people below k are hidden from this reader
     area_level_name: str = field(default="")
+    due_period: str = ""  # the last completed quarter: running activities owe a report for it
 
     @property
     def summary(self) -> list[tuple[str, str, int]]:
@@ -314,6 +318,7 @@ def build(user, plan: Plan, *, today: dt.date | None = None) -> Dashboard:
         indicators=[indicator_row(i, language, today, published[i.pk]) for i in queries.indicators(user, plan)],
         budget=list(budget.values()), budget_total=budget_total,
         cancelled=len(states) - len(counted), published_k=k, area_level_name=city.level_name(1),
+        due_period=reporting.last_completed_quarter(today),
     )
 
 

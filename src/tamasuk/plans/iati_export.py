@@ -29,6 +29,7 @@ from tamasuk.cities import publication
 from tamasuk.cities.models import Visibility
 from tamasuk.interop import iati
 
+from . import dashboard as monitoring
 from . import queries
 from .models import QUARTER_RE, Activity, ActivityStatus, Plan, PlanStatus, ProgressStatus
 
@@ -212,6 +213,14 @@ def _indicator(ind, plan: Plan, lang: str, withhold: _Withholding) -> dict:
     years = set(withhold.published[ind.pk].years)
     periods = [{"year": year, "target": targets.get(year), "actuals": withhold.cells(ind, year)}
                for year in sorted(set(targets) | years)]
+    for period in periods:  # the year's progress in words, by the rule the pages and the report use
+        total = next((c for c in period["actuals"] if not c.get("dimensions")), None)
+        if total is None or total["value"] is None or period["target"] is None:
+            continue
+        p = monitoring.indicator_progress(ind, value=total["value"], target=period["target"], baseline=shown_baseline)
+        if p is not None and p.measured:
+            total["comment"] = _("Progress: %(progress)s (measured from the baseline toward the target).") % {
+                "progress": monitoring.progress_text(p)}
     return {
         "code": ind.code,
         "title": _text(ind.name, ind.names, lang),

@@ -27,6 +27,7 @@ from tamasuk.cities import publication
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.models import City
 from tamasuk.web.bidi import text_dir
+from tamasuk.web.digits import for_reader
 
 from . import dashboard as monitoring
 from . import queries
@@ -235,9 +236,10 @@ def _review_year(review: Review) -> int | None:
     return int(digits[-4:]) if len(digits) >= 4 else None
 
 
-def indicator_rows(user, plan, *, until: int | None) -> tuple[list[int], list[dict]]:
+def indicator_rows(user, plan, *, until: int | None, latest: dict | None = None) -> tuple[list[int], list[dict]]:
     """Each indicator's baseline and, per year up to the one after the review's (the next target), its total
-    actual against its target."""
+    actual against its target (reached or not by the one progress rule), and its progress as the dashboard
+    shows it (`latest`: the dashboard's rows by indicator code)."""
     last = min(plan.end_year, until + 1) if until else plan.end_year
     years = list(range(max(plan.start_year, last - MAX_YEARS + 1), last + 1))
     lang = get_language()
@@ -250,11 +252,16 @@ def indicator_rows(user, plan, *, until: int | None) -> tuple[list[int], list[di
             target, actual = targets.get(year), actuals.get(year)
             met = None
             if target is not None and actual is not None:
-                met = actual >= target if ind.higher_is_better else actual <= target
+                met = monitoring.indicator_progress(ind, value=actual, target=target,
+                                                    baseline=ind.baseline_value).reached
             cells.append({"actual": _number(actual) if actual is not None else "",
                           "target": _number(target) if target is not None else "", "met": met})
         name = ind.display_name(lang)
+        board_row = (latest or {}).get(ind.code)
         rows.append({"code": ind.code, "name": name, "dir": text_dir(name), "unit": ind.unit,
+                     "progress": board_row.progress_text if board_row is not None else "",
+                     "progress_year": board_row.year if board_row is not None else None,
+                     "higher_is_better": ind.higher_is_better,
                      "kind": ind.get_kind_display(), "baseline": _number(ind.baseline_value),
                      "baseline_year": ind.baseline_date.year if ind.baseline_date else "", "cells": cells})
     return years, rows
@@ -285,8 +292,9 @@ def context(user, review: Review) -> dict:
     map_svg = activity_map(city, areas, counts, level_name=level_name) if areas else ""
     names = {a.code: a.display_name(language) for a in areas}
     area_counts = sorted(((names[c], n) for c, n in counts.items() if c in names), key=lambda r: (-r[1], r[0]))
-    years, indicators = indicator_rows(user, plan, until=_review_year(review))
     board = monitoring.build(user, plan)
+    years, indicators = indicator_rows(user, plan, until=_review_year(review),
+                                       latest={r.indicator.code: r for r in board.indicators})
     seq, head_hash = _audit_head(city)
     plan_title = plan.display_title(language)
     return {
@@ -314,7 +322,8 @@ def html(user, review: Review) -> str:
     """The report's HTML, its dates and times in the city's time zone."""
     zone = review.plan.city.time_zone
     with timezone.override(ZoneInfo(zone) if zone else None):
-        return render_to_string("plans/review_report.html", context(user, review))
+        # Arabic: the city's digits and Arabic separators, as on its pages (web.digits).
+        return for_reader(render_to_string("plans/review_report.html", context(user, review)), review.plan.city)
 
 
 def _refuse(url, *args, **kwargs):

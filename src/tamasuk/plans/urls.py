@@ -41,6 +41,7 @@ urlpatterns = [
     path("c/<slug:slug>/plans/<int:pk>/versions/", review_views.versions, name="versions"),
     path("c/<slug:slug>/plans/<int:pk>/diff/", review_views.diff_page, name="diff"),
     path("c/<slug:slug>/plans/<int:pk>/dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("c/<slug:slug>/plans/<int:pk>/reporting/", dashboard_views.reporting, name="reporting"),
     # The national level: a country's National Action Plans, and its liaisons' view across its cities.
     path("national/<str:country>/", national_views.national, name="national"),
     path("national/<str:country>/frameworks/", national_views.frameworks, name="frameworks"),

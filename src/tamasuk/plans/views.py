@@ -26,6 +26,7 @@ from tamasuk.web.errors import as_text, put_on_form
 from tamasuk.web.nav import city_nav
 from tamasuk.web.params import whole_number
 
+from . import dashboard as dashboards
 from . import queries, services
 from .forms import (
     ActivityForm,
@@ -68,6 +69,7 @@ def plans(request, city):
 def _plan_links(user, city, plan) -> list[dict]:
     """The plan's other pages this reader may open."""
     links = [("plans:dashboard", _("Dashboard"), True),
+             ("plans:reporting", _("Reporting by quarter"), True),
              ("plans:reviews", _("Reviews"), True),
              ("plans:versions", _("Versions and changes"), True),
              ("plans:iati", _("IATI XML"), can(user, Action.EXPORT, plan)),
@@ -82,15 +84,14 @@ def _plan_links(user, city, plan) -> list[dict]:
     return out
 
 
-def _matrix(user, plan):
-    """Pillars → objectives → activities, each activity with its latest progress, for the matrix table."""
-    latest = {}
-    for update in queries.progress(user, plan):
-        latest.setdefault(update.activity_id, update)
+def _matrix(user, plan, today):
+    """Pillars → objectives → activities, each activity with its status by the dashboard's rule (a stale report
+    is not news that it is on track), for the matrix table."""
     by_objective = {}
-    for a in queries.activities(user, plan):
+    for state in dashboards.activity_states(user, plan, today=today):
+        a = state.activity
         by_objective.setdefault(a.objective_id, []).append({
-            "activity": a, "latest": latest.get(a.pk), "may_edit": can(user, Action.EDIT_ACTIVITY, a)})
+            "activity": a, "state": state, "may_edit": can(user, Action.EDIT_ACTIVITY, a)})
     rows = []
     for pillar in plan.pillars.prefetch_related("objectives"):
         rows.append({"pillar": pillar, "objectives": [
@@ -106,17 +107,20 @@ def plan(request, city, pk):
     years = list(range(p.start_year, p.end_year + 1))
     indicators = []
     values = queries.values(request.user, p)
+    language = translation.get_language()
+    today = dashboards.city_today(city)
     for i in queries.indicators(request.user, p):
         targets = {t.year: t.value for t in i.targets.all()}
         shown = values[i.pk]
         indicators.append({"indicator": i, "cells": [(y, targets.get(y), shown.total(y)) for y in years],
                            "baseline": shown.baseline,
+                           "latest": dashboards.indicator_row(i, language, today, shown),
                            "may_record": p.is_in_force and _may_record_actuals(request.user, i)})
     may_edit = can(request.user, Action.EDIT_PLAN, p) and p.is_editable
     return render(request, "plans/plan.html", {
         "plan_links": _plan_links(request.user, city, p),
         **city_nav(request, city), "plan": p, "plan_title": p.display_title(translation.get_language()),
-        "rows": _matrix(request.user, p), "indicators": indicators, "years": years,
+        "rows": _matrix(request.user, p, today), "indicators": indicators, "years": years,
         "may_edit": may_edit, "may_manage": can(request.user, Action.EDIT_PLAN, p),
         "may_export": can(request.user, Action.EXPORT, p), "may_audit": can(request.user, Action.VIEW_AUDIT, p),
         "structure_token": services.structure_token(p) if p.status == "draft" else "",
