@@ -123,6 +123,7 @@ MATRIX = {
     "plans:plans": ("get", {"slug": "mombasa"}, web(READERS)),
     "plans:plan": ("get", {"slug": "mombasa", "pk": "plan"}, plan_scoped(web(PLAN_READERS))),
     "plans:dashboard": ("get", {"slug": "mombasa", "pk": "plan"}, plan_scoped(web(PLAN_READERS))),
+    "plans:reporting": ("get", {"slug": "mombasa", "pk": "plan"}, plan_scoped(web(PLAN_READERS))),
     "plans:edit_plan": ("get", {"slug": "mombasa", "pk": "plan"}, web(PLANNERS)),
     # The demo plan is in force: adopting it again or changing its structure is refused with a message.
     "plans:adopt": ("post", {"slug": "mombasa", "pk": "plan"}, web({"admin": 302, "coordinator": 302})),
