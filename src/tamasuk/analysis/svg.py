@@ -182,6 +182,12 @@ def _font_size(width: float) -> float:
     return float(min(16, max(11, round(width / 45))))
 
 
+def _legend_font(width: float, font: float) -> float:
+    # A map is read through its legend: on a 360 px phone the drawing gets about 310 px, and there the legend's
+    # text must still be at least 11 px (the map's own labels may be smaller: they repeat what a tap shows).
+    return float(max(font, math.ceil(width * 11.5 / 310)))
+
+
 def _check_id(id_prefix: str) -> None:
     if not _ID.match(id_prefix):
         raise ValueError(f"id_prefix {id_prefix!r}: use letters, digits, '-' and '_', starting with a letter")
@@ -454,7 +460,7 @@ def _legend(items, title, x0, y0, width, font, rtl) -> tuple[str, float]:
     """The legend's SVG and its height; laid out in a grid, right-aligned when ``rtl``."""
     if not items and not title:
         return "", 0.0
-    out = ['<g class="legend">']
+    out = [f'<g class="legend" font-size="{_n(font)}">']
     y = y0
     anchor = ' text-anchor="end"' if rtl else ""
     right = x0 + width
@@ -628,7 +634,7 @@ def choropleth(
             )
 
     legend_svg, legend_h = _legend(
-        legend_items, legend_title, MARGIN, frame_h, width - 2 * MARGIN, font, rtl
+        legend_items, legend_title, MARGIN, frame_h, width - 2 * MARGIN, _legend_font(width, font), rtl
     )
     if legend_svg:
         body.append(legend_svg)
