@@ -274,7 +274,14 @@ def test_a_link_without_its_ends_and_a_conflicting_service(schemas):
 
 def test_kind_can_be_forced_and_unknown_kind_is_refused(schemas):
     doc = {"id": stable_id("x"), "name": "A service with no status", "description": "d"}
-    assert read(as_bytes(doc), schemas=schemas).organisations[0].name == "A service with no status"
+    # Its three fields are ones an organization, a program, a taxonomy and a taxonomy term all have: no kind
+    # is assumed (issue 10, item 12). Named after what it holds, it is read as that.
+    unnamed = read(as_bytes(doc), schemas=schemas)
+    assert unnamed.organisations == [] and len(unnamed.errors) == 1
+    assert unnamed.errors[0].message.startswith(
+        "this object could be an organization, a program, a service_area, a taxonomy or a taxonomy_term")
+    named = read(as_bytes(doc), schemas=schemas, file_name="organizations.json")
+    assert named.errors == [] and named.organisations[0].name == "A service with no status"
     forced = read(as_bytes(doc), kind="service", schemas=schemas)
     assert [str(e) for e in forced.errors] == [
         "/status: 'status' is required but missing (a service needs id, name, status)"

@@ -15,9 +15,13 @@ Reading
     ``service_at_locations``…), one ``service`` (with its nested ``organization`` and
     ``service_at_locations``), one ``service_at_location`` (with nested ``service`` and ``location``), a
     JSON list of any of these, or an HSDS API page (``{"contents": [...], ...}``). What an item is comes
-    from its keys (``kind=`` forces it): a ``service_at_location`` names a service or a location and has
-    no ``name``; a ``service`` has a ``status`` or names its organisation; anything else is an
-    organisation.
+    from its fields (``kind=`` forces it), by :func:`recognise` against :data:`OBJECT_KINDS`, the fields
+    each of the twenty HSDS object kinds must and may have: the kind whose fields fit best; a tie is broken
+    by the other items of the list, then by the file's name (``taxonomy.json``), else the item is refused
+    as ambiguous (the official taxonomy example is a valid organization too). Locations given beside the
+    services that use them are read; a file holding only locations, or only kinds Tamasuk does not keep
+    (taxonomies, taxonomy terms, phones, contacts, schedules, programs…), is refused as a whole with one
+    error saying what it holds; such items in a file of organisations are left out with a warning.
 
     Every item is validated against its official schema with JSON Schema Draft 2020-12 (the compiled
     schemas declare no ``$schema``; HSDS 3.0 is written for 2020-12). Nothing is fetched: the validator
@@ -297,6 +301,11 @@ def _load_schemas(path: Path) -> HsdsSchemas:
         strict = json.loads(text)
         _add_ranges(strict)
         validators[kind] = cls(strict, registry=_empty_registry(), format_checker=_format_checker())
+    # A location given on its own (beside the services that link to it) is checked by the organization
+    # schema's own definition of a location.
+    location = validators["organization"].schema.get("properties", {}).get("locations", {}).get("items")
+    if isinstance(location, dict):
+        validators["location"] = cls(location, registry=_empty_registry(), format_checker=_format_checker())
     return HsdsSchemas(path, official, validators)
 
 
@@ -505,12 +514,180 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _detect_kind(item: dict[str, Any]) -> str:
-    if "name" not in item and any(k in item for k in ("service_id", "location_id", "service", "location")):
-        return "service_at_location"
-    if "status" in item or "organization_id" in item or isinstance(item.get("organization"), dict):
-        return "service"
-    return "organization"
+# --------------------------------------------------------------------------------------------------
+# Recognising what an object is
+
+# Every kind of HSDS 3.0 object: (the fields it must have, the fields it may have), as the official compiled
+# schemas declare them (a test checks this table against them). What an object is comes from its fields,
+# never from a default: the official taxonomy example ({id, name, description, uri}) is also a valid
+# organization, and the location example has the three fields an organization needs.
+OBJECT_KINDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    kind: (frozenset(required), frozenset(fields))
+    for kind, (required, fields) in {
+        "accessibility": (("id",), ("attributes", "description", "details", "id", "location_id", "metadata", "url")),
+        "address": (
+            ("address_1", "address_type", "city", "country", "id", "postal_code", "state_province"),
+            ("address_1", "address_2", "address_type", "attention", "attributes", "city", "country", "id",
+             "location_id", "metadata", "postal_code", "region", "state_province"),
+        ),
+        "attribute": (("id",), ("id", "link_entity", "link_id", "link_type", "metadata", "taxonomy_term",
+                                "taxonomy_term_id", "value")),
+        "contact": (("id",), ("attributes", "department", "email", "id", "location_id", "metadata", "name",
+                              "organization_id", "phones", "service_at_location_id", "service_id", "title")),
+        "cost_option": (("id",), ("amount", "amount_description", "attributes", "currency", "id", "metadata",
+                                  "option", "service_id", "valid_from", "valid_to")),
+        "funding": (("id",), ("attributes", "id", "metadata", "organization_id", "service_id", "source")),
+        "language": (("id",), ("attributes", "code", "id", "location_id", "metadata", "name", "note", "phone_id",
+                               "service_id")),
+        "location": (
+            ("id", "location_type"),
+            ("accessibility", "addresses", "alternate_name", "attributes", "contacts", "description",
+             "external_identifier", "external_identifier_type", "id", "languages", "latitude", "location_type",
+             "longitude", "metadata", "name", "organization_id", "phones", "schedules", "transportation", "url"),
+        ),
+        "metadata": (
+            ("field_name", "id", "last_action_date", "last_action_type", "previous_value", "replacement_value",
+             "updated_by"),
+            ("field_name", "id", "last_action_date", "last_action_type", "previous_value", "replacement_value",
+             "resource_id", "resource_type", "updated_by"),
+        ),
+        "organization": (
+            ("description", "id", "name"),
+            ("alternate_name", "attributes", "contacts", "description", "email", "funding", "id", "legal_status",
+             "locations", "logo", "metadata", "name", "organization_identifiers", "parent_organization_id",
+             "phones", "programs", "services", "tax_id", "tax_status", "uri", "website", "year_incorporated"),
+        ),
+        "organization_identifier": (("id", "identifier", "identifier_type"), (
+            "attributes", "id", "identifier", "identifier_scheme", "identifier_type", "metadata", "organization_id")),
+        "phone": (("id", "number"), ("attributes", "contact_id", "description", "extension", "id", "languages",
+                                     "location_id", "metadata", "number", "organization_id", "service_at_location_id",
+                                     "service_id", "type")),
+        "program": (("description", "id", "name"), ("alternate_name", "attributes", "description", "id",
+                                                    "metadata", "name", "organization_id")),
+        "required_document": (("id",), ("attributes", "document", "id", "metadata", "service_id", "uri")),
+        "schedule": (("id",), (
+            "attending_type", "attributes", "byday", "bymonthday", "byweekno", "byyearday", "closes_at", "count",
+            "description", "dtstart", "freq", "id", "interval", "location_id", "metadata", "notes", "opens_at",
+            "schedule_link", "service_at_location_id", "service_id", "timezone", "until", "valid_from",
+            "valid_to", "wkst")),
+        "service": (
+            ("id", "name", "status"),
+            ("accreditations", "alert", "alternate_name", "application_process", "assured_date", "assurer_email",
+             "attributes", "contacts", "cost_options", "description", "eligibility_description", "email", "fees",
+             "fees_description", "funding", "id", "interpretation_services", "languages", "last_modified",
+             "licenses", "maximum_age", "metadata", "minimum_age", "name", "organization", "organization_id",
+             "phones", "program", "program_id", "required_documents", "schedules", "service_areas",
+             "service_at_locations", "status", "url", "wait_time"),
+        ),
+        "service_area": (("id",), ("attributes", "description", "extent", "extent_type", "id", "metadata", "name",
+                                   "service_id", "uri")),
+        "service_at_location": (("id",), ("attributes", "contacts", "description", "id", "location",
+                                          "location_id", "metadata", "phones", "schedules", "service",
+                                          "service_id")),
+        "taxonomy": (("description", "id", "name"), ("description", "id", "metadata", "name", "uri", "version")),
+        "taxonomy_term": (("description", "id", "name"), (
+            "code", "description", "id", "language", "metadata", "name", "parent_id", "taxonomy",
+            "taxonomy_detail", "taxonomy_id", "term_uri")),
+    }.items()
+}
+# What Tamasuk reads as a record of its own. A location is kept only as the place of a service.
+KEPT_KINDS = (*KINDS, "location")
+# The kinds in the user's words, for messages (plural).
+KIND_PLURALS = {
+    "accessibility": "accessibility records", "address": "addresses", "attribute": "attributes",
+    "contact": "contacts", "cost_option": "cost options", "funding": "funding records", "language": "languages",
+    "location": "locations", "metadata": "metadata (change records)", "organization": "organizations",
+    "organization_identifier": "organization identifiers", "phone": "phone numbers", "program": "programs",
+    "required_document": "required documents", "schedule": "schedules", "service": "services",
+    "service_area": "service areas", "service_at_location": "service_at_location links",
+    "taxonomy": "taxonomies", "taxonomy_term": "taxonomy terms",
+}
+WHAT_TAMASUK_IMPORTS = (
+    "Tamasuk imports organizations and their services (with the services' locations and "
+    "service_at_location links)"
+)
+UPLOAD_INSTEAD = (
+    "upload an HSDS file of organizations (for example an HSDS API's /organizations?full_service=true), of "
+    "services, or of service_at_location records"
+)
+
+
+class Recognised(NamedTuple):
+    """What an object is: ``kind`` (None when it cannot be told), and the kinds it could be."""
+
+    kind: str | None
+    candidates: tuple[str, ...]
+
+
+def _name_hint(file_name: str) -> str | None:
+    """The kind a file's name says it holds ("taxonomy.json", "taxonomy_term_list.json", "locations.json")."""
+    stem = re.sub(r"[^a-z]+", "_", Path(file_name).stem.lower()).replace("organisation", "organization")
+    for kind in sorted(OBJECT_KINDS, key=len, reverse=True):
+        plural = kind[:-1] + "ies" if kind.endswith("y") else kind + ("es" if kind.endswith("s") else "s")
+        if re.search(rf"(?:^|_)(?:{kind}|{plural})(?:_|$)", stem):
+            return kind
+    return None
+
+
+def recognise(item: dict[str, Any], *, hints: Iterable[str | None] = ()) -> Recognised:
+    """The kind of an HSDS object from its fields: the kinds whose required fields it has and whose fields
+    hold all of its own fit best (fewest fields missing or foreign). A tie is broken by a ``hint`` (what the
+    other objects of the file are, what the file's name says) or, for an object naming both a service and a
+    location, by what links them; otherwise ``kind`` is None and ``candidates`` says what it could be."""
+    keys = set(item)
+    cost = {}
+    for kind, (required, fields) in OBJECT_KINDS.items():
+        if keys & fields:
+            cost[kind] = len(keys - fields) + len(required - keys)
+    if not cost:
+        return Recognised(None, ())
+    best = min(cost.values())
+    tied = tuple(sorted(k for k, c in cost.items() if c == best))
+    if len(tied) == 1:
+        return Recognised(tied[0], tied)
+    complete = tuple(k for k in tied if OBJECT_KINDS[k][0] <= keys)
+    if len(complete) == 1:
+        return Recognised(complete[0], tied)
+    for hint in hints:
+        if hint in tied:
+            return Recognised(hint, tied)
+    if "service_at_location" in tied and keys & {"service_id", "service"} and keys & {"location_id", "location"}:
+        return Recognised("service_at_location", tied)
+    return Recognised(None, tied)
+
+
+def _kinds_text(kinds: Iterable[str]) -> str:
+    names = [f"{_article(k)} {k}" for k in kinds]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _unknown_object(item: dict[str, Any], rec: Recognised) -> str:
+    if rec.candidates:
+        shared = sorted(set(item) & set.intersection(*(set(OBJECT_KINDS[k][1]) for k in rec.candidates)))
+        return (
+            f"this object could be {_kinds_text(rec.candidates)}: its fields ({', '.join(sorted(item))}) are "
+            f"ones they all have, so it cannot be told which. An organization is imported with its services "
+            f"(give them in 'services', or its email, website or phones); name the file after what it holds "
+            f"(organizations.json) if that is what it is"
+            if shared else f"this object could be {_kinds_text(rec.candidates)}"
+        )
+    return (
+        "this is not an HSDS object: it has none of the fields of an HSDS organization, service, location or "
+        f"other record (its fields: {_short(sorted(item))})"
+    )
+
+
+def _refusal(kind: str) -> str:
+    if kind == "location":
+        return (
+            "this file holds HSDS locations on their own; Tamasuk keeps a location only as the place of a "
+            f"service: {UPLOAD_INSTEAD}, with the locations nested in them or alongside"
+        )
+    return f"this file holds HSDS {KIND_PLURALS.get(kind, kind)}; {WHAT_TAMASUK_IMPORTS}: {UPLOAD_INSTEAD}"
+
+
+def _left_out(kind: str) -> str:
+    return f"an HSDS {kind.replace('_', ' ')}: not imported ({WHAT_TAMASUK_IMPORTS})"
 
 
 def validate(
@@ -521,13 +698,19 @@ def validate(
     schemas = schemas or load_schemas()
     errors: list[HsdsError] = []
     for base, item, item_kind in _items(document, kind, errors):
-        errors.extend(_schema_errors(schemas.validators[item_kind], item, base))
+        validator = schemas.validators.get(item_kind or "")
+        if validator is None:
+            errors.append(HsdsError(_pointer(base), _unknown_object(item, recognise(item)) if item_kind is None
+                                    else _left_out(item_kind)))
+            continue
+        errors.extend(_schema_errors(validator, item, base))
     return _in_document_order(document, errors)
 
 
 def _items(
-    document: Any, kind: str | None, errors: list[HsdsError]
-) -> list[tuple[tuple[Any, ...], dict, str]]:
+    document: Any, kind: str | None, errors: list[HsdsError], file_name: str = ""
+) -> list[tuple[tuple[Any, ...], dict, str | None]]:
+    """The objects of a document with their kind (None when it cannot be told: see :func:`recognise`)."""
     if kind is not None and kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if isinstance(document, dict) and isinstance(document.get("contents"), list):
@@ -535,16 +718,26 @@ def _items(
     elif isinstance(document, list):
         seq, base = document, ()
     elif isinstance(document, dict):
-        return [((), document, kind or _detect_kind(document))]
+        seq, base = None, ()
     else:
         errors.append(HsdsError("", f"expected an HSDS object or a list of them, not {_short(document)}"))
         return []
+    hint = _name_hint(file_name)
+    if seq is None:
+        return [((), document, kind or recognise(document, hints=[hint]).kind)]
     out = []
     for i, item in enumerate(seq):
         if isinstance(item, dict):
-            out.append(((*base, i), item, kind or _detect_kind(item)))
+            out.append(((*base, i), item, kind))
         else:
             errors.append(HsdsError(_pointer((*base, i)), f"expected an HSDS object, not {_short(item)}"))
+    if kind is None:
+        # A list (an API page) holds one kind of object: the ones that can be told say what the others are.
+        first = [recognise(item) for _, item, _k in out]
+        told = {r.kind for r in first if r.kind}
+        siblings = next(iter(told)) if len(told) == 1 else None
+        out = [(b, item, r.kind or recognise(item, hints=[siblings, hint]).kind)
+               for (b, item, _k), r in zip(out, first, strict=True)]
     return out
 
 
@@ -920,7 +1113,8 @@ def _objects(obj: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
     return [(i, x) for i, x in enumerate(v) if isinstance(x, dict)]
 
 
-def read(data: bytes | str, *, kind: str | None = None, schemas: HsdsSchemas | None = None) -> HsdsReadResult:
+def read(data: bytes | str, *, kind: str | None = None, schemas: HsdsSchemas | None = None,
+         file_name: str = "") -> HsdsReadResult:
     """Read an HSDS 3.0 JSON file (see the module documentation). Never raises for bad content: an
     unreadable file is one error at path ``""``. Raises :class:`HsdsSchemaNotFound` when no schemas are
     given and none are found."""
@@ -942,19 +1136,37 @@ def read(data: bytes | str, *, kind: str | None = None, schemas: HsdsSchemas | N
         return empty
 
     errors: list[HsdsError] = []
-    items = _items(document, kind, errors)
+    items = _items(document, kind, errors, file_name)
     reader = _Reader()
+    warnings: list[HsdsError] = []
+    kinds = [k for _, _, k in items]
+    if items and all(k is not None and k not in KINDS for k in kinds) and len(set(kinds)) == 1:
+        # A file of one kind Tamasuk does not import on its own (taxonomy terms, locations alone): say so once.
+        errors.append(HsdsError("", _refusal(kinds[0])))
+        items = []
     for base, item, item_kind in items:
-        errors.extend(_schema_errors(schemas.validators[item_kind], item, base))
         path = _pointer(base)
+        if item_kind is None:
+            errors.append(HsdsError(path, _unknown_object(item, recognise(item))))
+            continue
+        if item_kind not in KEPT_KINDS:
+            warnings.append(HsdsError(path, _left_out(item_kind)))
+            continue
+        validator = schemas.validators.get(item_kind)
+        if validator is not None:
+            errors.extend(_schema_errors(validator, item, base))
         if item_kind == "organization":
             reader.organisation(item, path)
         elif item_kind == "service":
             reader.service(item, path)
+        elif item_kind == "location":
+            org = item.get("organization_id")
+            reader.location(item, path, org if isinstance(org, str) and org else None)
         else:
             reader.service_at_location(item, path, None)
     if not items and not errors:
         errors.append(HsdsError("", "the file holds no HSDS organization, service or service_at_location"))
+    reader.warnings.extend(warnings)
     reader.references()
     for k in sorted(reader.dropped):
         reader.warnings.append(

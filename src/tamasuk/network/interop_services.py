@@ -643,9 +643,9 @@ def _id_paths(data: bytes) -> dict[str, str]:
     return out
 
 
-def _hsds_plan(city: City, data: bytes, *, sector: str) -> ImportPlan:
+def _hsds_plan(city: City, data: bytes, *, sector: str, file_name: str = "") -> ImportPlan:
     schemas, checked = hsds_schemas()
-    result = hsds.read(data, schemas=schemas)
+    result = hsds.read(data, schemas=schemas, file_name=file_name)
     plan = ImportPlan("hsds", errors=list(result.errors), warnings=list(result.warnings), schema_checked=checked)
     paths = _id_paths(data)
     directory = _Directory(city)
@@ -765,9 +765,9 @@ def import_hsds(*, actor, city: City, data: bytes, file_name: str, sector: str,
     if sector not in Sector.values:
         raise ValueError(f"unknown sector {sector!r}")
     if dry_run:
-        return _hsds_plan(city, data, sector=sector)
+        return _hsds_plan(city, data, sector=sector, file_name=file_name)
     with transaction.atomic():
-        plan = _hsds_plan(city, data, sector=sector)
+        plan = _hsds_plan(city, data, sector=sector, file_name=file_name)
         if plan.ok:
             _apply(actor=actor, city=city, plan=plan, file_name=file_name, digest=sha256(data))
     return plan
