@@ -93,7 +93,7 @@ def test_a_thin_ranking_shows_its_coverage_per_indicator_and_per_ward(city, thin
         present = 2 if code in thin_year else 0
         assert f"{present} of 14 indicators" in row
         assert ('<span class="badge warn">no data</span>' in row) == (present == 0)
-        assert "No data — city average used:" in row  # wards with data still have 12 gaps, named
+        assert f"No data for {14 - present} indicators — city average used" in row  # the gaps, named inside
 
 
 def test_a_driver_is_never_a_value_the_ward_does_not_have(city, thin_year, client_for):
