@@ -494,3 +494,28 @@ def test_the_plan_api_keeps_whole_numbers_whole_and_small_counts_hidden(city, cl
         if role == "national":
             shown = [v["actual"] for i in data["indicators"] if i["counts_people"] for v in i["values"]]
             assert not any(v is not None and not v.startswith("<") and 0 < Decimal(v) < 5 for v in shown)
+
+
+def test_an_empty_draft_cannot_be_adopted_and_the_error_names_what_is_missing(city, users, client_for):
+    coordinator = users["coordinator"]
+    plan = services.create_plan(actor=coordinator, city=city, title="Empty", start_year=2025, end_year=2027)
+    with pytest.raises(ValidationError) as empty:
+        services.adopt_plan(actor=coordinator, plan=plan)
+    text = " ".join(empty.value.messages)
+    assert "a pillar" in text and "an objective" in text and "an activity" in text
+    pillar = services.add_pillar(actor=coordinator, plan=plan, code="1", title="Youth")
+    services.add_objective(actor=coordinator, pillar=pillar, code="1.1", title="Jobs")
+    with pytest.raises(ValidationError) as no_activity:
+        services.adopt_plan(actor=coordinator, plan=plan)
+    text = " ".join(no_activity.value.messages)
+    assert "an activity" in text and "a pillar" not in text and "an objective" not in text
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT and not plan.versions.exists()
+    # the page says the same, and the plan stays a draft
+    c = client_for("coordinator")
+    token = c.get(_url("plans:plan", city.slug, plan.pk)).context["structure_token"]
+    response = c.post(_url("plans:adopt", city.slug, plan.pk), {"version": plan.version, "structure": token},
+                      follow=True)
+    assert "it needs at least an activity" in response.content.decode()
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT

@@ -623,8 +623,7 @@ def adopt_plan(*, actor, plan: Plan, reason: str = "", expected_version: int | N
     if plan.status != PlanStatus.DRAFT:
         raise ValidationError(_("Only a draft is adopted this way; a plan in force changes through a review."))
     _check_structure(plan, expected_structure)
-    if not plan.activities.exists():
-        raise ValidationError(_("A plan needs at least one activity before it is adopted."))
+    _check_adoptable(plan)
     _claim(Plan, plan, expected_version)
     version = _new_version(actor=actor, plan=plan, reason=reason or _("First adoption"))
     plan.status, plan.adopted_version = PlanStatus.ADOPTED, version.number
@@ -632,6 +631,22 @@ def adopt_plan(*, actor, plan: Plan, reason: str = "", expected_version: int | N
     record(actor=actor, action="plan.status", obj=plan, city=plan.city, before={"status": PlanStatus.DRAFT},
            after={"status": plan.status, "version": version.number})
     return version
+
+
+def _check_adoptable(plan: Plan) -> None:
+    """A plan is adopted with something in it: name what is missing, so the coordinator knows what to add."""
+    missing = []
+    if not plan.pillars.exists():
+        missing.append(_("a pillar"))
+    if not plan.objectives.exists():
+        missing.append(_("an objective"))
+    if not plan.activities.exists():
+        missing.append(_("an activity"))
+    if missing:
+        raise ValidationError(
+            _("The plan cannot be adopted yet: it needs at least %(missing)s. Add what is missing on the plan "
+              "page, then adopt it.")
+            % {"missing": ", ".join(str(m) for m in missing)}, code="empty_plan")
 
 
 @transaction.atomic
