@@ -142,8 +142,8 @@ DRAWING_CACHE_SECONDS = 7 * 24 * 3600  # the key changes with the data; the time
 @login_required
 @city_page(Action.READ_CITY_DATA)
 def network(request, city):
-    orgs = list(queries.organisations(request.user, city))
-    links = list(queries.links(request.user, city))
+    orgs = list(queries.drawing_organisations(request.user, city))
+    links = list(queries.drawing_links(request.user, city))
     # Suggested links compare the wards organisations serve: a confidential service's wards stay out of it for
     # readers from whom they are withheld.
     served = queries.organisation_areas(request.user, city)

@@ -53,12 +53,18 @@ class ServiceView:
         return getattr(self.service, name)
 
 
+def _where_and_who_withheld(service: Service, *, team: bool, own: bool) -> bool:
+    """A confidential service's wards and organisation are withheld outside the city team, unless the city shares
+    them or the reader is a focal point of its organisation."""
+    return service.confidential and not service.share_where_and_who and not team and not own
+
+
 def _view(service: Service, *, team: bool, own: bool, reach) -> ServiceView:
     """``team``: the reader is the city team; ``own``: the reader is a focal point of the service's
     organisation (who entered its wards and knows who runs it); ``reach``: its published people reached."""
     areas = sorted(service.areas.all(), key=lambda a: a.code)
     hide_location = service.confidential and not team
-    hide_where = service.confidential and not service.share_where_and_who and not team and not own
+    hide_where = _where_and_who_withheld(service, team=team, own=own)
     return ServiceView(
         service, "" if hide_location else service.address, None if hide_location else service.latitude,
         None if hide_location else service.longitude, "" if hide_location else service.contact, hide_location,
@@ -117,21 +123,35 @@ def published_services(user, city: City) -> list[ServiceView]:
 
 def organisation_areas(user, city: City) -> dict[int, set[str]]:
     """The area codes each organisation's services cover, as this reader may see them (the network drawing's
-    suggested links compare them)."""
+    suggested links compare them). Reads only what that needs: no boundaries, no people reached."""
+    from django.db.models import Prefetch
+
     from tamasuk.cities import publication
+    from tamasuk.cities.models import Area
 
     require(user, Action.READ_CITY_DATA, city)
-    # The same rules as `services`, without computing people reached (the drawing does not show them).
     audience = publication.audience_of(user, city)
     team = audience == publication.Audience.CITY_TEAM
     own_orgs = set() if team else set(Organisation.objects.filter(city=city, focal_points=user)
                                       .values_list("pk", flat=True))
+    qs = (Service.objects.filter(city=city).only("pk", "organisation_id", "confidential", "share_where_and_who")
+          .prefetch_related(Prefetch("areas", queryset=Area.objects.only("pk", "code"))))
     out: dict[int, set[str]] = {}
-    for s in _services_qs(city, None):
-        v = _view(s, team=team, own=s.organisation_id in own_orgs, reach=None)
-        if v.organisation is not None:
-            out.setdefault(v.organisation.pk, set()).update(a.code for a in v.areas)
+    for s in qs:
+        if not _where_and_who_withheld(s, team=team, own=s.organisation_id in own_orgs):
+            out.setdefault(s.organisation_id, set()).update(a.code for a in s.areas.all())
     return out
+
+
+def drawing_organisations(user, city: City):
+    """The organisations as the network drawing needs them: no services, no contact details."""
+    require(user, Action.READ_CITY_DATA, city)
+    return Organisation.objects.filter(city=city).only("pk", "city_id", "name", "type", "sectors")
+
+
+def drawing_links(user, city: City):
+    require(user, Action.READ_CITY_DATA, city)
+    return Link.objects.filter(city=city).only("pk", "source_id", "target_id", "kind", "strength", "since")
 
 
 def links(user, city: City):
