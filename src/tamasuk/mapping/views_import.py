@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tamasuk.cities.permissions import Action
+from tamasuk.cities.permissions import Action, can
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
@@ -46,7 +46,7 @@ def upload(request, city):
     jobs = ImportJob.objects.filter(city=city).defer("content").select_related("created_by")[:15]
     return render(request, "mapping/import_upload.html", {
         **city_nav(request, city), "form": form, "jobs": jobs, "templates": templates,
-        "indicator_sets": blank_sheets.indicator_sets(city)})
+        "indicator_sets": blank_sheets.indicator_sets(city), "may_edit_areas": can(request.user, Action.EDIT_AREAS, city)})
 
 
 @login_required
