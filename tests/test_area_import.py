@@ -51,7 +51,7 @@ def test_errors_name_feature_and_field_and_nothing_is_written(city, client_for):
     errors = {(e.index, e.field): e.message for e in response.context["report"].errors}
     assert set(errors) == {(1, "code"), (2, "geometry"), (3, "parent")}, errors
     assert "ring 0 is not closed" in errors[(2, "geometry")] and "'KE999'" in errors[(3, "parent")]
-    for (index, field), message in errors.items():
+    for index, field in errors:
         assert f'<td>{index}</td><td><span class="code">{field}</span></td>' in html
     assert "Nothing was written" in html
     assert (Area.objects.count(), AuditEvent.objects.count()) == (areas, events)
