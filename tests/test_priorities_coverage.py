@@ -57,7 +57,9 @@ def _rows(html: str) -> dict[str, str]:
     """The ranking table's rows by ward code."""
     table = html[html.index('<table class="ranking">'):]
     table = table[:table.index("</table>")]
-    return {m.group(1): m.group(0) for m in re.finditer(r'<tr data-area="([^"]+)">.*?</tr>', table, re.S)}
+    body = table[table.index("<tbody>"):]
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", body, re.S)
+    return {re.search(r'class="code">([^<]+)<', row).group(1): row for row in rows}
 
 
 def _selected_period(html: str) -> str:
@@ -99,7 +101,9 @@ def test_a_thin_ranking_shows_its_coverage_per_indicator_and_per_ward(city, thin
 def test_a_driver_is_never_a_value_the_ward_does_not_have(city, thin_year, client_for):
     html = client_for("analyst").get(reverse("mapping:priorities", args=["mombasa"]),
                                      _params(city=city)).content.decode()
-    for code, row in _rows(html).items():
+    rows = _rows(html)
+    assert len(rows) == 30
+    for code, row in rows.items():
         drivers = re.findall(r"<li[^>]*>(.*?)</li>", row, re.S)
         for d in drivers:  # each driver shows the ward's own value; none stands in for a gap unmarked
             assert re.search(r"\(\d+\.\d %\)", d) or "no data — city average used" in d, (code, d)
