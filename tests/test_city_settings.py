@@ -162,3 +162,24 @@ def test_decimals_take_the_arabic_separator_but_codes_stay_as_written():
     assert localise_html("<td>34.8</td><td>1.1.2</td>", "latn") == "<td>34٫8</td><td>1.1.2</td>"
     assert localise_html('<span class="code">1.2</span> 0.5', "arab") == '<span class="code">١.٢</span> ٠٫٥'
     assert localise_html('<p data-digits="raw"><b>0.5</b></p><i>2</i>', "arab") == '<p data-digits="raw"><b>0.5</b></p><i>٢</i>'
+
+
+def test_the_review_report_in_arabic_takes_the_citys_digits_but_keeps_the_audit_hash(city, users):
+    from django.utils import translation
+
+    from tamasuk.plans import review_report
+    from tamasuk.plans.models import Review
+
+    services.update_city_settings(actor="test", city=city, languages=city.languages, arabic_digits="arab",
+                                  coverage_threshold=70, suppression_k=5)
+    review = Review.objects.filter(plan__city=city).order_by("pk").first()
+    with translation.override("ar"):
+        html = review_report.html(users["coordinator"], review)
+    hash_ = re.search(r'<span class="hash"[^>]*>([0-9a-f]{64})</span>', html)
+    assert hash_, "the audit chain's head is printed as it is, to be compared with `tamasuk audit verify`"
+
+    text = re.sub(r'<span class="hash"[^>]*>[0-9a-f]{64}</span>', "", html)
+    parser = _Text()
+    parser.feed(text)
+    body = " ".join(parser.parts)
+    assert ARABIC_INDIC.search(body) and not WESTERN.search(body), WESTERN.search(body)
