@@ -156,7 +156,9 @@ MATRIX = {
     "plans:versions": ("get", {"slug": "mombasa", "pk": "plan"}, plan_scoped(web(PLAN_READERS))),
     "plans:diff": ("get", {"slug": "mombasa", "pk": "plan"}, plan_scoped(web(PLAN_READERS))),
     # The PDF review report shows every count unsuppressed: the city team who may see small cells.
-    "plans:review_pdf": ("get", {"slug": "mombasa", "pk": "review"}, web(PROFILE_READERS)),
+    # The first download of a report's content is drawn by the task worker: the reader is sent to wait for it.
+    "plans:review_pdf": ("get", {"slug": "mombasa", "pk": "review"}, web({k: 302 for k in PROFILE_READERS})),
+    "plans:review_pdf_wait": ("get", {"slug": "mombasa", "pk": "review"}, web(PROFILE_READERS)),
     # The national level (KEN): the National Action Plan is read by whoever works in a Kenyan city and edited by its
     # liaisons and city admins; the national view across cities is the KEN liaison's alone.
     "plans:frameworks": ("get", {"country": "KEN"}, web({**CITY_TEAM, "national": 200})),

@@ -174,15 +174,56 @@ def test_the_arabic_report_is_shaped_right_to_left_with_an_arabic_font(reviewed,
     assert x_max > width * 0.8, f"the Arabic finding starts at x={x_max:.0f} of {width:.0f}: not right-aligned"
 
 
-def test_the_city_team_downloads_it_from_the_review_and_the_network_does_not(reviewed, client_for, city):
+def test_the_city_team_downloads_it_from_the_review_and_the_network_does_not(reviewed, client_for, city, users):
+    """The first download waits on a page that reloads itself while the task worker draws the PDF; the next
+    downloads of the same content are served from the kept render, and a change to the plan draws it again."""
+    from tamasuk.plans.models import ReportRender
+
     url = reverse("plans:review_pdf", kwargs={"slug": city.slug, "pk": reviewed.pk})
-    response = client_for("analyst").get(url, {"lang": "ar"})
+    wait_url = reverse("plans:review_pdf_wait", kwargs={"slug": city.slug, "pk": reviewed.pk}) + "?lang=ar"
+    analyst = client_for("analyst")
+    first = analyst.get(url, {"lang": "ar"})
+    assert first.status_code == 302 and first["Location"] == wait_url
+    waiting = analyst.get(wait_url)
+    assert waiting.status_code == 200 and waiting["Refresh"] == "2"  # reloads itself: no JavaScript needed
+    assert 'data-render="queued"' in waiting.content.decode()
+    (render,) = ReportRender.objects.filter(review=reviewed)
+    assert render.language == "ar" and render.task_id
+    review_report.run_render(render.pk)  # what the task worker runs (plans.tasks.render_review_report)
+    ready = analyst.get(wait_url)
+    assert 'data-render="ready"' in ready.content.decode() and ready["Refresh"] == f"0; url={url}?lang=ar"
+    response = analyst.get(url, {"lang": "ar"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert "attachment" in response["Content-Disposition"]
-    assert client_for("member").get(url).status_code == 403
-    assert client_for("national").get(url).status_code == 403
+    # the same content again (another reader of the city team, an unrelated change in the city): served as kept
+    services.create_framework(actor="test", country="KEN", name="Unrelated", start_year=2024, end_year=2028,
+                              pillars=[("X", "X")])
+    again = client_for("coordinator").get(url, {"lang": "ar"})
+    assert again.status_code == 200 and again.content == response.content
+    assert ReportRender.objects.filter(review=reviewed).count() == 1
+    # the plan changes: the report is drawn again, and the out-of-date render goes once the new one is ready
+    mentoring = reviewed.plan.activities.get(code="1.1.1")
+    services.record_progress(actor=users["coordinator"], activity=mentoring, period="2024-Q4", status="on_track",
+                             narrative="More sessions", spent=Decimal("5000"))  # the budget chart changes
+    assert analyst.get(url, {"lang": "ar"}).status_code == 302
+    newer = ReportRender.objects.filter(review=reviewed).exclude(pk=render.pk).get()
+    review_report.run_render(newer.pk)
+    assert list(ReportRender.objects.filter(review=reviewed)) == [newer]
+    for role in ("member", "national"):
+        assert client_for(role).get(url).status_code == 403
+        assert client_for(role).get(wait_url).status_code == 403
+
+
+def test_the_content_digest_leaves_out_only_when_and_at_which_audit_event_it_was_made(reviewed, users):
+    with translation.override("en"):
+        html = review_report.html(users["coordinator"], reviewed)
+    footer = re.search(r"<!--when-->.*?<!--/when-->", html, re.S).group(0)
+    assert "Generated on" in footer and "Audit chain head" in footer
+    assert review_report.digest(html.replace(footer, "<!--when-->Generated later<!--/when-->")) == \
+        review_report.digest(html)
+    assert review_report.digest(html.replace("Weapons handed in", "Weapons handed over")) != review_report.digest(html)
 
 
 def test_an_open_review_reports_the_version_in_force_and_nothing_adopted(db, city, users):

@@ -439,3 +439,48 @@ class PlanVersion(Unchangeable):
     @property
     def city(self):
         return self.plan.city
+
+
+class RenderStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the task worker")
+    RUNNING = "running", _("Being drawn")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ReportRender(models.Model):
+    """A review report rendered as PDF, kept for as long as its content does not change.
+
+    ``digest`` is the SHA-256 of everything the PDF shows except when it was made (the report's HTML without
+    its footer, the print stylesheet and the renderer's version): the same digest is the same report, so a
+    second download is served from here at once. The task worker renders it (plans.tasks), so the first one
+    shows a page that waits for it instead of holding the request for 10 seconds or more."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="renders")
+    language = models.CharField(max_length=10)
+    digest = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=RenderStatus.choices, default=RenderStatus.QUEUED)
+    html = models.TextField()
+    pdf = models.BinaryField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rendered review report")
+        verbose_name_plural = _("rendered review reports")
+        constraints = [models.UniqueConstraint(fields=["review", "language", "digest"],
+                                               name="one_render_per_report_content")]
+
+    def __str__(self) -> str:
+        return f"{self.review} ({self.language}, {self.status})"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None

@@ -9,14 +9,17 @@ drawing needs (see svg_for_pdf).
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import get_language, get_language_bidi, pgettext
 from django.utils.translation import gettext as _
@@ -32,7 +35,7 @@ from tamasuk.web.digits import for_reader
 from . import dashboard as monitoring
 from . import queries
 from .diff import RUNNING_FIELDS, diff
-from .models import ActivityStatus, IndicatorKind, PlanVersion, Review
+from .models import ActivityStatus, IndicatorKind, PlanVersion, RenderStatus, ReportRender, Review
 from .snapshots import plan_snapshot
 from .svg_for_pdf import for_weasyprint
 
@@ -330,7 +333,25 @@ def _refuse(url, *args, **kwargs):
     raise ValueError(f"the review report fetches nothing: {url[:60]}")
 
 
-def pdf(user, review: Review) -> bytes:
+# ---- rendered once per content, in the background ----
+
+_WHEN = re.compile(r"<!--when-->.*?<!--/when-->", re.S)
+
+
+def digest(report_html: str) -> str:
+    """What makes two renders the same PDF: the report's HTML without when and at which audit event it was made
+    (the footer), the print stylesheet and WeasyPrint's version. The same digest is the same report."""
+    import weasyprint
+
+    h = hashlib.sha256()
+    for part in (_WHEN.sub("", report_html), PDF_CSS.read_text(encoding="utf-8"), weasyprint.__version__):
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def render_html(report_html: str) -> bytes:
+    """The PDF of a report's HTML (WeasyPrint fetches nothing)."""
     from weasyprint import CSS, HTML
     from weasyprint.urls import URLFetcher
 
@@ -339,5 +360,61 @@ def pdf(user, review: Review) -> bytes:
 
     fetcher = NoFetch()
     stylesheet = CSS(string=PDF_CSS.read_text(encoding="utf-8"), url_fetcher=fetcher)
-    return HTML(string=html(user, review), base_url="about:blank", url_fetcher=fetcher).write_pdf(
-        stylesheets=[stylesheet])
+    return HTML(string=report_html, base_url="about:blank", url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet])
+
+
+def pdf(user, review: Review) -> bytes:
+    """The report rendered now, in the active language (the pages use request_render, which keeps it)."""
+    return render_html(html(user, review))
+
+
+def request_render(user, review: Review, language: str) -> ReportRender:
+    """The render of the report as it reads now in `language`: the one already made or under way for the same
+    content, or a new one queued for the task worker (plans.tasks.render_review_report). A failed render is
+    queued again."""
+    with translation.override(language):
+        report_html = html(user, review)
+    key = digest(report_html)
+    with transaction.atomic():
+        render, created = ReportRender.objects.select_for_update().get_or_create(
+            review=review, language=language, digest=key,
+            defaults={"city": review.plan.city, "html": report_html,
+                      "requested_by": user if getattr(user, "pk", None) else None})
+        if created or render.status == RenderStatus.FAILED:
+            from .tasks import render_review_report
+
+            render.status, render.error, render.html = RenderStatus.QUEUED, "", report_html
+            render.requested_at, render.started_at, render.finished_at = timezone.now(), None, None
+            render.task_id = str(render_review_report.enqueue(render.pk).id)
+            render.save()
+    return render
+
+
+def run_render(render_id: int) -> str:
+    """The task worker's part: draw the PDF of a queued render, then drop this report's older renders in the same
+    language (their content is out of date)."""
+    with transaction.atomic():
+        render = ReportRender.objects.select_for_update().filter(pk=render_id).first()
+        if render is None or render.status == RenderStatus.READY:
+            return "nothing to do"
+        render.status, render.started_at = RenderStatus.RUNNING, timezone.now()
+        render.save(update_fields=["status", "started_at"])
+    try:
+        data = render_html(render.html)
+    except Exception as exc:  # any failure is shown on the waiting page, and a new request queues it again
+        ReportRender.objects.filter(pk=render_id).update(status=RenderStatus.FAILED, error=str(exc)[:2000],
+                                                         finished_at=timezone.now())
+        raise
+    ReportRender.objects.filter(pk=render_id).update(status=RenderStatus.READY, pdf=data, html="",
+                                                     finished_at=timezone.now())
+    ReportRender.objects.filter(review_id=render.review_id, language=render.language,
+                                requested_at__lt=render.requested_at).exclude(pk=render_id).delete()
+    return f"{len(data)} bytes"
+
+
+def typical_seconds(city) -> int | None:
+    """How long the city's last renders took: what the waiting page tells the reader to expect."""
+    done = [r.seconds for r in ReportRender.objects.filter(city=city, status=RenderStatus.READY)
+            .exclude(started_at=None).only("started_at", "finished_at").order_by("-finished_at")[:5]]
+    done = [s for s in done if s is not None]
+    return round(sum(done) / len(done)) if done else None

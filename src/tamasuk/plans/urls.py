@@ -48,4 +48,5 @@ urlpatterns = [
     path("national/<str:country>/frameworks/<int:pk>/", national_views.framework, name="framework"),
     path("c/<slug:slug>/plans/<int:pk>/iati.xml", export_views.iati, name="iati"),
     path("c/<slug:slug>/reviews/<int:pk>/report.pdf", report_views.review_pdf, name="review_pdf"),
+    path("c/<slug:slug>/reviews/<int:pk>/report/", report_views.review_pdf_wait, name="review_pdf_wait"),
 ]
