@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from importlib import metadata
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -341,10 +342,9 @@ _WHEN = re.compile(r"<!--when-->.*?<!--/when-->", re.S)
 def digest(report_html: str) -> str:
     """What makes two renders the same PDF: the report's HTML without when and at which audit event it was made
     (the footer), the print stylesheet and WeasyPrint's version. The same digest is the same report."""
-    import weasyprint
-
     h = hashlib.sha256()
-    for part in (_WHEN.sub("", report_html), PDF_CSS.read_text(encoding="utf-8"), weasyprint.__version__):
+    # the installed version, read without importing WeasyPrint (slow to import: this runs on every download)
+    for part in (_WHEN.sub("", report_html), PDF_CSS.read_text(encoding="utf-8"), metadata.version("weasyprint")):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()
