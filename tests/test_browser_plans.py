@@ -353,10 +353,14 @@ def test_a_review_produces_version_2_its_diff_and_its_pdf(server, page_in, writt
 
     if not shutil.which("pdftotext"):
         pytest.skip("poppler-utils is not installed: the PDF was not checked")
-    page.goto(review_url)
     for lang in ("en", "ar"):
-        with page.expect_download() as info:
+        page.goto(review_url)
+        # The first download of this content is drawn by the task worker: a page shows how it is going and
+        # reloads itself until the PDF is ready, then the download starts by itself.
+        with page.expect_download(timeout=240_000) as info:
             page.locator(f"p.report-links a[hreflang={lang}]").click()
+            expect(page.locator("div.report-status")).to_be_visible()
+            shot(page, f"review-report-wait-{lang}")
         download = info.value
         assert download.suggested_filename.endswith(f"-{lang}.pdf"), download.suggested_filename
         path = tmp_path / f"review-{lang}.pdf"
@@ -483,7 +487,7 @@ def test_the_plan_pages_in_arabic(server, page_in, view):
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     # Each quarter (2024-Q3) stays on one line: text broken over two lines has a rectangle on each, and right to
     # left puts the halves in the wrong order.
-    quarters = {"plan": "tr.activity-row td:last-child span.muted", "activity": "table.progress tbody td:first-child"}
+    quarters = {"plan": "tr.activity-row td[data-status] bdi", "activity": "table.progress tbody td:first-child"}
     if view == "dashboard":
         page.goto(plan_url + "dashboard/")
         expect(page.locator("figure.dash-chart svg").first).to_be_visible()
@@ -518,10 +522,41 @@ def test_every_plan_page_fits_a_phone(server, page_in, locale):
     page.locator("tr.activity-row th a").first.click()
     activity_url = page.url
     review = page.goto(plan_url + "reviews/") and page.locator("table a[href*='/reviews/']").first.get_attribute("href")
-    for url in [plan_url, plan_url + "dashboard/", plan_url + "versions/", plan_url + "diff/?from=1&to=2",
+    for url in [plan_url, plan_url + "dashboard/", plan_url + "reporting/", plan_url + "reporting/?version=1",
+                plan_url + "versions/", plan_url + "diff/?from=1&to=2",
                 plan_url + "reviews/", server["url"] + review, activity_url, activity_url + "progress/",
                 plan_url + "edit/"]:
         page.goto(url)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{url} is {width} px wide on a 360 px phone"
     shot(page, f"plan-details-phone-{locale}")
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "ar"])
+def test_a_coordinator_sees_which_activity_missed_a_quarter(server, page_in, locale):
+    """Reporting by quarter (as DHIS2 and ActivityInfo show it): the demo has an activity that did not report the
+    last completed quarter; it is marked missing there, counted in that quarter's completeness, and the plan
+    page says it is not reported, not the status of its older report."""
+    page = _as(page_in, server, "coordinator", locale)
+    plan_url = _open_plan(page, server, DEMO_PLAN if locale != "ar" else "خطة عمل مقاطعة مومباسا")
+    page.locator("nav.plan-links a[href$='/reporting/']").click()
+    page.wait_for_url(plan_url + "reporting/")
+    missing = page.locator("table.reporting td[data-cell=missing]")
+    expect(missing.first).to_be_visible()
+    if locale == "en-GB":
+        expect(missing.first).to_contain_text("missing")
+    else:
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    due = page.locator("table.reporting thead th[dir=ltr]").last.inner_text()
+    late_rows = page.locator("table.reporting tbody tr", has=page.locator(f"td[data-quarter='{due}'][data-cell=missing]"))
+    assert late_rows.count() >= 1
+    code = late_rows.first.get_attribute("data-activity")
+    assert page.locator(f"tfoot td[data-quarter='{due}']").get_attribute("data-completeness") not in ("", "100")
+    shot(page, f"reporting-{locale}")
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(page, f"reporting-phone-{locale}")
+    # the plan page gives that activity the same status as the dashboard counts: not reported
+    page.goto(plan_url)
+    row = page.locator("tr.activity-row", has=page.locator("td[dir=ltr]", has_text=re.compile(f"^{re.escape(code)}$")))
+    expect(row.locator("td[data-status]")).to_have_attribute("data-status", "not_reported")
