@@ -246,7 +246,11 @@ def activity_states(user, plan: Plan, *, today: dt.date | None = None, activitie
     due = reporting.last_completed_quarter(today)
     latest: dict[int, tuple[str, str]] = {}
     spent: dict[int, Decimal] = {}
-    for update in queries.progress(user, plan).order_by():
+    updates = queries.progress(user, plan).order_by()
+    if activities is not None:
+        activities = list(activities)
+        updates = updates.filter(activity__in=[a.pk for a in activities])
+    for update in updates:
         if update.activity_id not in latest or update.period > latest[update.activity_id][0]:
             latest[update.activity_id] = (update.period, update.status)
         spent[update.activity_id] = spent.get(update.activity_id, Decimal(0)) + (update.spent or Decimal(0))

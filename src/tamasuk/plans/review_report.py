@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from importlib import metadata
 import re
 from decimal import Decimal
+from importlib import metadata
 from pathlib import Path
 from zoneinfo import ZoneInfo
 

@@ -388,6 +388,7 @@ def activity(request, city, pk, activity_pk):
     return render(request, "plans/activity.html", {
         **city_nav(request, city), "plan": p, "activity": a, "title": a.display_title(language),
         "updates": queries.progress(request.user, p, activity=a) if details else [],
+        "state": dashboards.activity_states(request.user, p, activities=[a])[0],
         "details": details, "may_read_evidence": queries.may_read_evidence(request.user, a),
         "may_edit": may_edit and (p.is_editable or p.is_in_force),
         "may_record": may_edit and p.is_in_force,
