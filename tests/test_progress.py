@@ -30,7 +30,7 @@ def test_the_cases_from_the_issue_read_as_failures_not_as_120_percent():
     assert progress(value=33.5, target=32.3, baseline=34.8, higher_is_better=False).percent == 52
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(value=numbers, target=numbers, baseline=st.one_of(st.none(), numbers), up=directions)
 def test_progress_never_shows_a_positive_percentage_for_a_value_worse_than_the_baseline(value, target, baseline, up):
     p = progress(value=value, target=target, baseline=baseline, higher_is_better=up)
@@ -50,7 +50,7 @@ def test_progress_never_shows_a_positive_percentage_for_a_value_worse_than_the_b
         assert value == baseline and p.percent == 0
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(baseline=numbers, target=numbers, a=numbers, b=numbers, up=directions)
 def test_a_better_value_never_shows_less_progress(baseline, target, a, b, up):
     assume(better(a, b, up))
@@ -63,7 +63,7 @@ def test_a_better_value_never_shows_less_progress(baseline, target, a, b, up):
     assert rank(pa) >= rank(pb)
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(value=numbers, target=numbers, baseline=numbers)
 def test_an_indicator_and_its_mirror_image_show_the_same_progress(value, target, baseline):
     """Youth unemployment falling is the same progress as employment rising by the same amounts."""
