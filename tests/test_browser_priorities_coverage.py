@@ -65,7 +65,7 @@ def test_a_thin_year_is_not_the_default_shows_its_coverage_and_is_saved_only_fla
     period = page.locator("#id_period")
     # The new year is offered, marked as thin, but the page opens on the latest year with enough data.
     assert period.input_value() != thin_year
-    assert "5 %" in period.locator(f'option[value="{thin_year}"]').inner_text()
+    assert "4 %" in period.locator(f'option[value="{thin_year}"]').inner_text()
 
     # Journey 2.2: rank the wards on the thin year → a warning, and what the ranking stands on.
     page.select_option("#id_period", thin_year)

@@ -1,3 +1,5 @@
+import math
+
 from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -44,10 +46,10 @@ class PriorityForm(forms.Form):
     @staticmethod
     def _period_label(period: str, share: float, threshold: int) -> str:
         # The share of data is in the label so a thin year is visible before anyone ranks on it.
+        percent = math.floor(share * 100)  # rounded down: 69.6 % under a 70 % minimum never reads "70 %"
         if share * 100 >= threshold:
-            return _("%(period)s — %(share)s %% of values") % {"period": period, "share": f"{share * 100:.0f}"}
-        return _("%(period)s — %(share)s %% of values, too few to rank") % {
-            "period": period, "share": f"{share * 100:.0f}"}
+            return _("%(period)s — %(share)s %% of values") % {"period": period, "share": percent}
+        return _("%(period)s — %(share)s %% of values, too few to rank") % {"period": period, "share": percent}
 
     def clean(self):
         data = super().clean()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -325,7 +326,7 @@ class LowCoverage(ValidationError):
         self.share, self.threshold, self.may_override = share, threshold, may_override
         text = _("Not saved: only %(share)s %% of ward × indicator values are present for this period, below the "
                  "city's minimum of %(threshold)s %%. Wards without data were given the city average, so their "
-                 "ranks say little.") % {"share": f"{share * 100:.0f}", "threshold": threshold}
+                 "ranks say little.") % {"share": math.floor(share * 100), "threshold": threshold}
         if may_override:
             text += " " + _("Choose a period or indicators with more data, or tick “save anyway, flagged as low "
                             "coverage”.")

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 
 import numpy as np
 from django.contrib import messages
@@ -123,7 +124,12 @@ def _coverage_context(results: dict) -> dict:
         names = {i["code"]: i["name"] for i in results.get("indicators", [])}
         indicators = [{"code": c, "label": names.get(c, c), "present": n - m, "of": n,
                        "share": (n - m) / n if n else 0.0} for c, m in results["missing"].items()]
-    return {"coverage": coverage_of(results), "coverage_indicators": indicators}
+    coverage = coverage_of(results)
+    if coverage:
+        # Whole percents rounded down, so 69.6 % under a 70 % minimum never reads as "70 %".
+        coverage = {**coverage, "percent": math.floor((coverage["share"] or 0) * 100)}
+    indicators = [{**i, "percent": math.floor((i.get("share") or 0) * 100)} for i in indicators]
+    return {"coverage": coverage, "coverage_indicators": indicators}
 
 
 @login_required
