@@ -176,7 +176,8 @@ def server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "tamasuk", "serve", "--init", "--port", str(port)],
                             env=db.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
+    # Migrating, loading the demo and collecting static files take ~45 s idle, several minutes on a busy machine.
+    deadline = time.time() + 600
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("server exited:\n" + (db.tmp / "server.log").read_text())
