@@ -383,7 +383,9 @@ class _PostForms(HTMLParser):
     """The POST forms of a page with the values a writer would send (blank fields filled in)."""
 
     FILL = {"number": "1", "date": "2025-01-15", "email": "probe@example.org", "hidden": ""}
-    FILL_BY_NAME = {"period": "2026-Q1"}
+    # The current quarter: the demo reports every quarter up to the last completed one, and a probe naming one
+    # of those would (rightly) be shown the existing report as a conflict instead of writing.
+    FILL_BY_NAME = {"period": f"{dt.date.today().year}-Q{(dt.date.today().month - 1) // 3 + 1}"}
 
     def __init__(self):
         super().__init__()
