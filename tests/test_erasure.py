@@ -22,6 +22,7 @@ from tamasuk.network import services as network_services
 from tamasuk.network.models import Organisation, Service
 from test_evidence_pack import chain_problem, manifest_problems
 from test_permission_matrix import MATRIX, refs  # noqa: F401 - refs is a fixture used through getfixturevalue
+from test_review_report import reviewed  # noqa: F401 - a fixture used through getfixturevalue
 
 PHONE, EMAIL, NAME = "+254 733 555 019", "amina.focal@example.org", "Amina Focal"
 
@@ -270,3 +271,14 @@ def test_after_an_erasure_tampering_is_still_caught(focal_point, users, city):
         c.execute("UPDATE audit_auditpayload SET body = '\"erased by request\"' WHERE event_id = %s", [event.pk])
     status = verify_chain(city=city)
     assert (status.ok, status.broken_seq) == (False, event.seq)
+
+
+def test_a_kept_review_report_is_dropped_so_it_cannot_print_erased_details(request, focal_point, users, city):
+    """The review report PDF is kept between downloads; after an erasure it is drawn again from what is there."""
+    from tamasuk.plans import review_report
+    from tamasuk.plans.models import ReportRender
+
+    review_report.request_render(users["coordinator"], request.getfixturevalue("reviewed"), "en")
+    assert ReportRender.objects.filter(city=city).count() == 1
+    forget_person(actor=users["admin"], city=city, phone=PHONE, reason="Her request of 2 June")
+    assert not ReportRender.objects.filter(city=city).exists()

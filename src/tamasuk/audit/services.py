@@ -258,6 +258,10 @@ def forget_person(*, actor, city, reason: str, username: str = "", email: str = 
         get_user_model().objects.filter(pk=match.user.pk).update(**{f: "" for f in match.user_fields})
         records.append({"object_type": match.user._meta.label_lower, "object_id": str(match.user.pk),
                         "fields": match.user_fields})
+    if records or match.event_count:
+        # Stored review-report PDFs may print what was just blanked; they are drawn again on the next download.
+        from tamasuk.plans.models import ReportRender
+        ReportRender.objects.filter(city=city).delete()
     erasures = []
     city_chain = chain_of(city.pk)
     # The city's chain always records the request when anything was found, live records included.

@@ -167,7 +167,7 @@ def progress_text(p: Progress | None) -> str:
         return _("target reached")
     if p.state == State.TOWARDS:
         if p.percent == 0:
-            return _("under 1\u00a0% of the way to the target")
+            return _("under %(percent)s of the way to the target") % {"percent": "1\u00a0%"}
         return _("%(percent)s of the way to the target") % {"percent": f"{_num(p.percent, 0)}\u00a0%"}
     if p.state == State.NO_CHANGE:
         return _("no change from the baseline")
