@@ -472,22 +472,26 @@ def collect_dashboard(c: Collector, client, role, ctx):
             ind = by_code.get(code)
             if ind is None:
                 continue
-            tds = list(tr.xpath("./td"))  # baseline, year, value, target, % of target
-            assert len(tds) == 5, f"dashboard {plan.pk} {code}: {len(tds)} cells, not baseline … % of target"
-            baseline = (tds[0].xpath("text()") or [""])[0]
-            c.add(w.people_form_baseline(ind), baseline, f"dashboard {code} baseline")
+            tds = list(tr.xpath("./td"))  # baseline, year, value, target, progress
+            assert len(tds) == 5, f"dashboard {plan.pk} {code}: {len(tds)} cells, not baseline … progress"
+            baseline_text = (tds[0].xpath("text()") or [""])[0]
+            c.add(w.people_form_baseline(ind), baseline_text, f"dashboard {code} baseline")
             year = re.match(r"\d{4}", _text(tds[1]))
             if not year:
                 continue
             year = int(year.group())
             form = w.people_form(ind, year)
             c.add(form, _text(tds[2]), f"dashboard {code} {year}")
+            # "NN % of the way to the target": the value lies NN–NN+1 % of the way from the baseline to the target
+            # (rounded down), which bounds it whenever the baseline and the target are exact.
             target = reading((tds[3].xpath("text()") or [""])[0], w.k)
-            percent = re.match(r"^(\d+)\s*%$", _text(tds[4]).replace("\u00a0", " ").replace(",", ""))
-            if target and target[0] == target[1] and target[0] > 0 and percent and not tds[3].xpath(".//span"):
-                p = int(percent.group(1))
-                c.add_interval(form, (p - 0.5) * target[0] / 100, (p + 0.5) * target[0] / 100,
-                               f"dashboard {code} {year} % of target", _text(tds[4]))
+            baseline = reading(baseline_text, w.k)
+            percent = re.match(r"^(\d+)\s*% of the way", _text(tds[4]).replace("\u00a0", " ").replace(",", ""))
+            if (target and baseline and target[0] == target[1] and baseline[0] == baseline[1]
+                    and target[0] != baseline[0] and percent and not tds[3].xpath(".//span")):
+                p, b, t = int(percent.group(1)), baseline[0], target[0]
+                ends = sorted([b + p / 100 * (t - b), b + (p + 1) / 100 * (t - b)])
+                c.add_interval(form, ends[0], ends[1], f"dashboard {code} {year} progress", _text(tds[4]))
 
 
 IATI_SEX = {"female": "f", "male": "m"}
@@ -789,6 +793,7 @@ SURFACES: dict[str, Callable | str] = {
     "plans:record_progress": f"{NO_COUNTS}: the quarterly progress form",
     "plans:evidence": f"{NO_COUNTS}: an evidence file of the focal point's own activity",
     "plans:reviews": f"{NO_COUNTS}: reviews and their status",
+    "plans:reporting": f"{NO_COUNTS}: which activity reported which quarter (no values)",
     "plans:review": collect_reviews,
     "plans:diff": collect_diffs,
     "plans:versions": f"{NO_COUNTS}: the list of versions, who adopted them and why (the changes are on "
