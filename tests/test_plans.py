@@ -216,7 +216,8 @@ from tamasuk.plans import services
 from tamasuk.plans.models import Activity
 a = Activity.objects.get(pk=int(sys.argv[1]))
 seen = a.version                      # both editors open the form at the same version
-time.sleep(max(0, float(sys.argv[3]) - time.time()))   # and press save at the same moment
+print("ready", flush=True)
+sys.stdin.readline()                  # and press save at the same moment, when the test says go
 try:
     services.update_item(actor=sys.argv[2], item=a, expected_version=seen, title="Saved by " + sys.argv[2])
     print("saved")
@@ -230,15 +231,20 @@ def test_two_concurrent_editors_in_separate_processes_one_wins_the_other_is_told
     with what the winner saved; nothing is silently overwritten (SQLite and PostgreSQL alike)."""
     import subprocess
     import sys
-    import time
 
     env = {**fresh_database.env, "DJANGO_SETTINGS_MODULE": "tamasuk.settings"}
     pk = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=True,
                         timeout=120).stdout.strip().splitlines()[-1]
-    start = str(time.time() + 4)
-    procs = {name: subprocess.Popen([sys.executable, "-c", EDITOR, pk, name, start], env=env,
+    procs = {name: subprocess.Popen([sys.executable, "-c", EDITOR, pk, name], env=env, stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for name in ("amina", "baraka")}
+    # A barrier, not a clock: on a busy machine one editor may take seconds longer to start, and would then open
+    # the form after the other had saved.
+    for p in procs.values():
+        assert p.stdout.readline().strip() == "ready", p.stderr.read()
+    for p in procs.values():
+        p.stdin.write("go\n")
+        p.stdin.flush()
     out = {}
     for name, p in procs.items():
         stdout, stderr = p.communicate(timeout=120)
