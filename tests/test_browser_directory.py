@@ -52,7 +52,7 @@ def test_a_coordinator_runs_a_campaign_allocation(server, page_in):
     expect(rows.first).to_be_visible()
     assert rows.count() == 30
     expect(rows.first.locator("td").first).to_have_text("1")
-    assert "of 3000 allocated" in page.locator("h2").first.inner_text()
+    assert "of 3000 units allocated" in page.locator("h2").first.inner_text()
     page.fill("#name", "Vaccination week (browser)")
     page.get_by_role("button", name="Save allocation").click()
     page.wait_for_url(re.compile(r"/allocations/\d+/$"))
