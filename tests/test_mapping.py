@@ -43,6 +43,17 @@ def test_import_is_all_or_nothing_and_names_the_bad_rows(users, city, events):
     assert not Observation.objects.filter(period="2030").exists() and events() == 0
 
 
+def test_every_import_path_refuses_values_the_unit_rules_out(users, city, events):
+    """The unit checks live in the service, so the demo, a file and every later adapter get them alike."""
+    records = [obs(2, "KE00100101", "food-insecurity", 140.0), obs(3, "KE00100102", "food-insecurity", 20.0),
+               obs(4, "KE00100103", "hate-speech-incidents", -2.0)]
+    summary = services.import_observations(actor=users["coordinator"], city=city, records=records)
+    assert [(e.row, e.column, e.value) for e in summary.errors] == [
+        (2, "value:food-insecurity", "140"), (4, "value:hate-speech-incidents", "-2")]
+    assert "100" in summary.errors[0].message
+    assert not Observation.objects.filter(period="2030").exists() and events() == 0
+
+
 def test_dry_run_reports_then_import_then_reimport_changes_nothing(users, city, events):
     records = [obs(2, "KE00100101", "food-insecurity", 10.0), obs(3, "Changamwe Ward 2", "food-insecurity", 11.0)]
     dry = services.import_observations(actor=users["coordinator"], city=city, records=records, dry_run=True)

@@ -18,9 +18,9 @@ from tamasuk.cities.models import City
 from tamasuk.cities.permissions import Action, can
 from tamasuk.interop import tabular
 
-from . import blank_sheets, services, units
+from . import blank_sheets, services
 from .imports import ImportJob, ImportTemplate, JobStatus, TableFormat
-from .models import Indicator, Observation
+from .models import Indicator
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
@@ -416,56 +416,6 @@ def _labels(table: tabular.Table, cmap: tabular.ColumnMap) -> dict[str, str]:
     return labels
 
 
-def _value_errors(city: City, records: list[services.ObservationInput], labels: dict[str, str]) -> list[dict]:
-    """Values the indicator's unit rules out: a share outside 0–100, a negative or fractional count, a rate
-    per N above N, a count above its denominator's value for the same ward, period and group (from the file,
-    else from the city's data). Each error names the row, the column and the value."""
-    indicators = {i.code.casefold(): i for i in Indicator.objects.filter(city=city).select_related("denominator")}
-    rules = {code: units.rule_for(ind.unit) for code, ind in indicators.items()}
-    errors: list[dict] = []
-
-    def column(rec) -> str:
-        return labels.get(f"wide:{rec.indicator}") or labels.get("value") or _("value")
-
-    for rec in records:
-        code = str(rec.indicator).strip().casefold()
-        ind = indicators.get(code)
-        if ind is None:
-            continue  # the import names unknown indicators itself
-        problem = units.value_problem(rules[code], rec.value, ind.unit)
-        if problem:
-            errors.append({"row": rec.row, "column": column(rec), "value": units.shown(rec.value),
-                           "message": problem})
-    # A count with a denominator (young people in programmes, of all young people) cannot exceed it.
-    counted = {code for code, ind in indicators.items()
-               if ind.denominator_id and rules[code].kind == units.COUNT}
-    if not counted:
-        return errors
-    key = lambda area, code, rec: (str(area).strip().casefold(), code, rec.period, rec.sex, rec.age_band, rec.group)  # noqa: E731
-    in_file = {key(r.area, str(r.indicator).strip().casefold(), r): r.value for r in records}
-    periods = {r.period for r in records}
-    stored: dict[tuple, float] = {}
-    for area_code, area_name, ind_code, period, sex, age, group, value in Observation.objects.filter(
-            city=city, indicator__code__in={indicators[c].denominator.code for c in counted},
-            period__in=periods).values_list(
-            "area__code", "area__name", "indicator__code", "period", "sex", "age_band", "group", "value"):
-        for area in (area_code, area_name):
-            stored.setdefault((area.casefold(), ind_code.casefold(), period, sex, age, group), value)
-    for rec in records:
-        code = str(rec.indicator).strip().casefold()
-        if code not in counted:
-            continue
-        den = indicators[code].denominator
-        k = key(rec.area, den.code.casefold(), rec)
-        limit = in_file.get(k, stored.get(k))
-        if limit is not None and 0 <= limit < rec.value:  # a negative total is an error of its own
-            errors.append({"row": rec.row, "column": column(rec), "value": units.shown(rec.value),
-                           "message": _("more than its denominator: %(den)s is %(limit)s for this area and "
-                                        "period, and a count cannot exceed the total it is part of")
-                           % {"den": den.name, "limit": units.shown(limit)}})
-    return errors
-
-
 def _finish(job_id: int, status: str, summary: dict) -> None:
     ImportJob.objects.filter(pk=job_id).update(status=status, summary=summary, finished_at=timezone.now(),
                                                phase="", progress_done=F("progress_total"))
@@ -514,18 +464,23 @@ def _run(job: ImportJob, dry_run: bool, progress: Progress) -> str:
         for r in result.records]
     progress.phase("writing", 0, len(records))
     actor = (job.confirmed_by or job.created_by) if not dry_run else job.created_by
-    value_errors = _value_errors(job.city, records, labels)
-    # Rows the reader refused are already errors; the rest are still checked (areas, indicators) and
-    # counted, in a dry run, so the user sees every problem at once and what the file would change.
+    # Rows the reader refused are already errors; the rest are still checked (areas, indicators, values the
+    # unit rules out) and counted, in a dry run, so the user sees every problem at once.
     summary = services.import_observations(
         actor=actor or "import", city=job.city, records=records,
-        dry_run=dry_run or not result.ok or bool(value_errors), source_name=job.file_name, progress=progress)
+        dry_run=dry_run or not result.ok, source_name=job.file_name, progress=progress)
+
+    def column(e: services.InputError) -> str:
+        # A value's column is the indicator's own in wide format ("value:<code>" from the service).
+        kind, _sep, code = e.column.partition(":")
+        if kind == "value":
+            return labels.get(f"wide:{code}") or labels.get("value") or _("value")
+        return labels.get(e.column, e.column)
+
     errors = [{"row": e.row, "column": e.column, "value": e.value, "message": e.message} for e in result.errors]
-    errors += [{"row": e.row, "column": labels.get(e.column, e.column), "value": e.value, "message": e.message}
-               for e in summary.errors]
-    errors += value_errors
+    errors += [{"row": e.row, "column": column(e), "value": e.value, "message": e.message} for e in summary.errors]
     errors.sort(key=lambda e: e["row"])
-    error_count = result.error_count + len(summary.errors) + len(value_errors)
+    error_count = result.error_count + len(summary.errors)
     # Rows as the spreadsheet has them, and values: in wide format one row holds a value per indicator.
     stored = {"new": summary.new, "changed": summary.changed, "unchanged": summary.unchanged,
               "rows": result.rows, "values": len(records), "skipped": result.skipped, "notes": result.notes,

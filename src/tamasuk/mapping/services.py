@@ -18,6 +18,7 @@ from tamasuk.cities.models import Area, City, Visibility
 from tamasuk.cities.permissions import Action, can
 from tamasuk.network.personal_data import check_text_to_share
 
+from . import units
 from .models import (
     SENSITIVE_THEMES,
     CommunityReport,
@@ -140,6 +141,53 @@ class _Rollback(Exception):
 BATCH = 5000
 
 
+def _value_errors(city: City, records: list[ObservationInput]) -> list[InputError]:
+    """Values the indicator's unit rules out: a share outside 0–100, a negative or fractional count, a rate
+    per N above N, a count above its denominator's value for the same ward, period and group (from the file,
+    else from the city's data). Each error names the row, the column and the value."""
+    indicators = {i.code.casefold(): i for i in Indicator.objects.filter(city=city).select_related("denominator")}
+    rules = {code: units.rule_for(ind.unit) for code, ind in indicators.items()}
+    errors: list[InputError] = []
+
+    for rec in records:
+        code = str(rec.indicator).strip().casefold()
+        ind = indicators.get(code)
+        if ind is None:
+            continue  # the import names unknown indicators itself
+        problem = units.value_problem(rules[code], rec.value, ind.unit)
+        if problem:
+            errors.append(InputError(rec.row, f"value:{rec.indicator}", units.shown(rec.value), problem))
+    # A count with a denominator (young people in programmes, of all young people) cannot exceed it.
+    counted = {code for code, ind in indicators.items()
+               if ind.denominator_id and rules[code].kind == units.COUNT}
+    if not counted:
+        return errors
+    key = lambda area, code, rec: (str(area).strip().casefold(), code, rec.period, rec.sex, rec.age_band, rec.group)  # noqa: E731
+    in_file = {key(r.area, str(r.indicator).strip().casefold(), r): r.value for r in records}
+    periods = {r.period for r in records}
+    stored: dict[tuple, float] = {}
+    for area_code, area_name, ind_code, period, sex, age, group, value in Observation.objects.filter(
+            city=city, indicator__code__in={indicators[c].denominator.code for c in counted},
+            period__in=periods).values_list(
+            "area__code", "area__name", "indicator__code", "period", "sex", "age_band", "group", "value"):
+        for area in (area_code, area_name):
+            stored.setdefault((area.casefold(), ind_code.casefold(), period, sex, age, group), value)
+    for rec in records:
+        code = str(rec.indicator).strip().casefold()
+        if code not in counted:
+            continue
+        den = indicators[code].denominator
+        k = key(rec.area, den.code.casefold(), rec)
+        limit = in_file.get(k, stored.get(k))
+        if limit is not None and 0 <= limit < rec.value:  # a negative total is an error of its own
+            errors.append(InputError(
+                rec.row, f"value:{rec.indicator}", units.shown(rec.value),
+                _("more than its denominator: %(den)s is %(limit)s for this area and period, and a count cannot "
+                  "exceed the total it is part of") % {"den": den.name, "limit": units.shown(limit)}))
+    return errors
+
+
+
 def import_observations(*, actor, city: City, records: Iterable[ObservationInput], dry_run: bool = False,
                         source_name: str = "", progress=None) -> ImportSummary:
     """Write observations all-or-nothing. Areas are matched by code or name; unknown ones are errors.
@@ -170,7 +218,9 @@ def import_observations(*, actor, city: City, records: Iterable[ObservationInput
             resolved.append(rec)
             area_ids.append(area_id)
             ind_ids.append(ind_id)
+    summary.errors += _value_errors(city, resolved)
     if summary.errors:
+        summary.errors.sort(key=lambda e: e.row)
         return summary
     digest = hashlib.sha256()
     try:
