@@ -112,6 +112,16 @@ def test_arabic_pages_use_one_kind_of_digit_with_arabic_separators(client_for, c
     assert not ARABIC_INDIC.sub("", "") and "Mombasa" in text_of(client.get(path, HTTP_ACCEPT_LANGUAGE="en"))
 
 
+def test_the_digits_choice_shows_each_kind_of_digit_whatever_the_city_chose(client_for, city):
+    """The page that offers Western or Arabic-Indic digits must show both, not both in the city's current kind."""
+    for chosen in ("latn", "arab"):
+        services.update_city_settings(actor="test", city=city, languages=city.languages, arabic_digits=chosen,
+                                      coverage_threshold=70, suppression_k=5)
+        page = client_for("coordinator").get(f"/c/{city.slug}/settings/", HTTP_ACCEPT_LANGUAGE="ar")
+        text = text_of(page)
+        assert "(0123)" in text and "(٠١٢٣)" in text, chosen
+
+
 def test_arabic_numbers_use_arabic_separators():
     from django.template import Context, Template
     from django.utils import translation
