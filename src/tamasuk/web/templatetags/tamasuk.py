@@ -26,3 +26,9 @@ def raw_digits(value) -> str:
     """Text kept exactly as written on Arabic pages, whatever the city's digits (a hash, a token): it is compared
     character by character with what another program prints (tamasuk.web.digits)."""
     return format_html('<span data-digits="raw" dir="ltr">{}</span>', value)
+
+
+@register.filter
+def ltr(value) -> str:
+    """A period or code read left to right inside any sentence ("2026-Q3", not "Q3-2026" in Arabic)."""
+    return format_html('<bdi dir="ltr">{}</bdi>', value)
