@@ -42,7 +42,7 @@ def text_of(response) -> str:
 
 def _post(client, city, **changes):
     data = {"languages": city.languages, "arabic_digits": city.arabic_digits,
-            "coverage_threshold": city.coverage_threshold, "suppression_k": city.suppression_k, **changes}
+            "coverage_threshold": city.coverage_threshold, "small_count_threshold": city.suppression_k, **changes}
     return client.post(f"/c/{city.slug}/settings/", data)
 
 
@@ -50,7 +50,7 @@ def test_a_coordinator_changes_the_citys_settings_and_the_change_is_audited(clie
     client = client_for("coordinator")
     page = client.get("/c/mombasa/settings/")
     assert page.status_code == 200 and 'name="coverage_threshold"' in page.content.decode()
-    response = _post(client, city, arabic_digits="arab", coverage_threshold=80, suppression_k=10,
+    response = _post(client, city, arabic_digits="arab", coverage_threshold=80, small_count_threshold=10,
                      languages=["en", "ar", "sw"])
     assert response.status_code == 302
     city.refresh_from_db()
@@ -62,7 +62,7 @@ def test_a_coordinator_changes_the_citys_settings_and_the_change_is_audited(clie
 
 
 def test_settings_out_of_range_are_refused_on_the_form(client_for, city):
-    response = _post(client_for("admin"), city, coverage_threshold=140, suppression_k=1, languages=[])
+    response = _post(client_for("admin"), city, coverage_threshold=140, small_count_threshold=1, languages=[])
     assert response.status_code == 200
     body = response.content.decode()
     assert body.count('class="error"') >= 3
@@ -73,16 +73,16 @@ def test_settings_out_of_range_are_refused_on_the_form(client_for, city):
 def test_the_service_refuses_unknown_languages_and_records_nothing_when_nothing_changes(city):
     with pytest.raises(ValidationError):
         services.update_city_settings(actor="test", city=city, languages=["xx"], arabic_digits="latn",
-                                      coverage_threshold=70, suppression_k=5)
+                                      coverage_threshold=70, small_count_threshold=5)
     before = AuditEvent.objects.count()
     services.update_city_settings(actor="test", city=city, languages=city.languages, arabic_digits="latn",
-                                  coverage_threshold=70, suppression_k=5)
+                                  coverage_threshold=70, small_count_threshold=5)
     assert AuditEvent.objects.count() == before
 
 
 @pytest.mark.parametrize("role", ["member", "analyst", "auditor"])
 def test_others_may_not_change_the_settings(client_for, city, role):
-    assert _post(client_for(role), city, suppression_k=20).status_code == 403
+    assert _post(client_for(role), city, small_count_threshold=20).status_code == 403
     city.refresh_from_db()
     assert city.suppression_k == 5
 
@@ -104,7 +104,7 @@ def test_arabic_pages_use_one_kind_of_digit_with_arabic_separators(client_for, c
     assert not ARABIC_INDIC.search(text), "Western digits chosen: ward names must not bring Arabic-Indic digits"
     assert not WESTERN_SEPARATED.search(text), WESTERN_SEPARATED.search(text)
     services.update_city_settings(actor="test", city=city, languages=city.languages, arabic_digits="arab",
-                                  coverage_threshold=70, suppression_k=5)
+                                  coverage_threshold=70, small_count_threshold=5)
     text = text_of(client.get(path, HTTP_ACCEPT_LANGUAGE="ar"))
     assert ARABIC_INDIC.search(text)
     assert not WESTERN.search(text), f"Western digit left: …{text[max(0, WESTERN.search(text).start() - 40):][:80]}…"
@@ -116,7 +116,7 @@ def test_the_digits_choice_shows_each_kind_of_digit_whatever_the_city_chose(clie
     """The page that offers Western or Arabic-Indic digits must show both, not both in the city's current kind."""
     for chosen in ("latn", "arab"):
         services.update_city_settings(actor="test", city=city, languages=city.languages, arabic_digits=chosen,
-                                      coverage_threshold=70, suppression_k=5)
+                                      coverage_threshold=70, small_count_threshold=5)
         page = client_for("coordinator").get(f"/c/{city.slug}/settings/", HTTP_ACCEPT_LANGUAGE="ar")
         text = text_of(page)
         assert "(0123)" in text and "(٠١٢٣)" in text, chosen
@@ -181,7 +181,7 @@ def test_the_review_report_in_arabic_takes_the_citys_digits_but_keeps_the_audit_
     from tamasuk.plans.models import Review
 
     services.update_city_settings(actor="test", city=city, languages=city.languages, arabic_digits="arab",
-                                  coverage_threshold=70, suppression_k=5)
+                                  coverage_threshold=70, small_count_threshold=5)
     review = Review.objects.filter(plan__city=city).order_by("pk").first()
     with translation.override("ar"):
         html = review_report.html(users["coordinator"], review)

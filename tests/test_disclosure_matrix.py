@@ -1246,3 +1246,16 @@ def test_no_city_team_series_reach_outsiders(city, users, client_for):
                 shown = {row.get("indicator") or row.get("code") for row in rows}
                 found += [f"{role}: {path} gives {c}" for c in sorted(shown & set(hidden))]
     assert not found, "\n".join(found[:30])
+
+
+def test_only_the_publication_layer_decides_what_a_small_count_is():
+    """The city's k is read and bounded by the publication layer; the model holds it and the city services set
+    it. A form, view or API that compared with it or bounded it itself would drift from what is published."""
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "tamasuk"
+    allowed = {"cities/models.py", "cities/publication.py", "cities/services.py"}
+    found = sorted(str(p.relative_to(src)) for p in src.rglob("*") if p.suffix in {".py", ".html"}
+                   and "migrations" not in p.parts and "suppression_k" in p.read_text(encoding="utf-8")
+                   and str(p.relative_to(src)) not in allowed)
+    assert found == [], f"suppression_k used outside the publication layer: {found}"

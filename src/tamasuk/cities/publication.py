@@ -166,6 +166,12 @@ def threshold(city: City) -> int:
     return city.suppression_k
 
 
+def valid_threshold(k: int) -> int:
+    """A k as a city may set it (the model's own bounds); raises ValidationError naming why not."""
+    City._meta.get_field("suppression_k").run_validators(k)
+    return k
+
+
 def raw_table(rows: list, cols: list, counts: dict) -> Table:
     """A table as recorded, for the city team's own spans and analyses."""
     return protect(rows, cols, counts, 0, raw=True)

@@ -253,7 +253,7 @@ SETTINGS_FIELDS = ["languages", "arabic_digits", "coverage_threshold", "suppress
 
 @transaction.atomic
 def update_city_settings(*, actor, city: City, languages: list[str], arabic_digits: str, coverage_threshold: int,
-                         suppression_k: int) -> City:
+                         small_count_threshold: int) -> City:
     """The city's languages, digits in Arabic, minimum data coverage for priorities and small-count threshold."""
     from django.conf import settings
 
@@ -265,7 +265,10 @@ def update_city_settings(*, actor, city: City, languages: list[str], arabic_digi
         raise ValidationError({"languages": _("Unknown language: %(codes)s.") % {"codes": ", ".join(unknown)}})
     before = _snapshot(city, SETTINGS_FIELDS)
     city.languages, city.arabic_digits = languages, arabic_digits
-    city.coverage_threshold, city.suppression_k = coverage_threshold, suppression_k
+    from . import publication
+
+    city.coverage_threshold = coverage_threshold
+    city.suppression_k = publication.valid_threshold(small_count_threshold)
     city.full_clean()
     after = _snapshot(city, SETTINGS_FIELDS)
     if after == before:

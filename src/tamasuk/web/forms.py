@@ -60,8 +60,8 @@ class CitySettingsForm(forms.Form):
     coverage_threshold = forms.IntegerField(
         label=_("Minimum data coverage for priorities (%)"), min_value=0, max_value=100,
         help_text=_("A priority profile needs at least this share of ward × indicator values for its period."))
-    suppression_k = forms.IntegerField(
-        label=_("Small-count threshold"), min_value=2, max_value=100,
+    small_count_threshold = forms.IntegerField(
+        label=_("Small-count threshold"),
         help_text=_("Outside the city team, counts below this number are shown as “<k”."))
 
     def __init__(self, *args, city, **kwargs):
@@ -75,3 +75,8 @@ class CitySettingsForm(forms.Form):
         self.fields["languages"].choices = [(c, n) for c in chosen for code, n in settings.LANGUAGES if code == c] + [
             (code, n) for code, n in settings.LANGUAGES if code not in chosen]
         self.fields["arabic_digits"].choices = City._meta.get_field("arabic_digits").choices
+
+    def clean_small_count_threshold(self):
+        from tamasuk.cities import publication
+
+        return publication.valid_threshold(self.cleaned_data["small_count_threshold"])

@@ -205,7 +205,8 @@ def audit(request, city):
 @login_required
 @city_page(Action.EDIT_CITY_SETTINGS)
 def city_settings(request, city):
-    initial = {field: getattr(city, field) for field in services.SETTINGS_FIELDS}
+    initial = {"languages": city.languages, "arabic_digits": city.arabic_digits,
+               "coverage_threshold": city.coverage_threshold, "small_count_threshold": publication.threshold(city)}
     form = CitySettingsForm(request.POST or None, city=city, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
