@@ -153,67 +153,53 @@ def _item_inputs(items):
             for i in items.cleaned_data if i and not i.get("remove")]
 
 
-@login_required
-@city_page(Action.EDIT_CITY_DATA)
-def new_meeting(request, city, pk):
-    f = forum_queries.forum(request.user, city, pk)
+def _meeting_page(request, city, f, *, meeting=None):
+    """Recording a meeting and correcting one: the same forms, checks and page; only the service differs."""
     data = None
     show_errors = request.method == "POST"
     if request.method == "POST":
         data = request.POST.copy()
         if _one_more_row(data):
             show_errors = False
-    form, decisions, items = _meeting_forms(request, city, f, data)
+    form, decisions, items = _meeting_forms(request, city, f, data, meeting=meeting)
     if show_errors and form.is_valid() and decisions.is_valid() and items.is_valid():
+        fields = {**form.cleaned_data, "decisions": _decision_inputs(decisions), "action_items": _item_inputs(items)}
         try:
-            meeting = forum_services.record_meeting(
-                actor=request.user, forum=f, **form.cleaned_data,
-                decisions=_decision_inputs(decisions), action_items=_item_inputs(items))
+            if meeting is None:
+                saved = forum_services.record_meeting(actor=request.user, forum=f, **fields)
+            else:
+                saved = forum_services.update_meeting(
+                    actor=request.user, meeting=meeting, **fields,
+                    remove_decisions=[d["id"] for d in decisions.cleaned_data
+                                      if d and d.get("remove") and d.get("id")],
+                    remove_action_items=[i["id"] for i in items.cleaned_data if i and i.get("remove") and i.get("id")])
         except PersonalDataFound as exc:
             form.ask_to_confirm()
             form.add_error(None, exc.messages)
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(request, _("Meeting recorded."))
-            return redirect("network:meeting", city.slug, meeting.pk)
+            messages.success(request, _("Meeting recorded.") if meeting is None else
+                             _("Meeting corrected. The audit log keeps what it was before."))
+            return redirect("network:meeting", city.slug, saved.pk)
     return render(request, "network/meeting_form.html", {
         **city_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
+        **({"meeting": meeting} if meeting else {}),
         "form": form, "decisions": decisions, "items": items, "show_errors": show_errors,
     })
 
 
 @login_required
 @city_page(Action.EDIT_CITY_DATA)
+def new_meeting(request, city, pk):
+    return _meeting_page(request, city, forum_queries.forum(request.user, city, pk))
+
+
+@login_required
+@city_page(Action.EDIT_CITY_DATA)
 def edit_meeting(request, city, pk):
     m = forum_queries.meeting(request.user, city, pk)
-    f = m.forum
-    data = None
-    show_errors = request.method == "POST"
-    if request.method == "POST":
-        data = request.POST.copy()
-        if _one_more_row(data):
-            show_errors = False
-    form, decisions, items = _meeting_forms(request, city, f, data, meeting=m)
-    if show_errors and form.is_valid() and decisions.is_valid() and items.is_valid():
-        try:
-            forum_services.update_meeting(
-                actor=request.user, meeting=m, **form.cleaned_data,
-                decisions=_decision_inputs(decisions), action_items=_item_inputs(items),
-                remove_decisions=[d["id"] for d in decisions.cleaned_data if d and d.get("remove") and d.get("id")],
-                remove_action_items=[i["id"] for i in items.cleaned_data if i and i.get("remove") and i.get("id")])
-        except PersonalDataFound as exc:
-            form.ask_to_confirm()
-            form.add_error(None, exc.messages)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
-        else:
-            messages.success(request, _("Meeting corrected. The audit log keeps what it was before."))
-            return redirect("network:meeting", city.slug, m.pk)
-    return render(request, "network/meeting_form.html", {
-        **city_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
-        "meeting": m, "form": form, "decisions": decisions, "items": items, "show_errors": show_errors,
-    })
+    return _meeting_page(request, city, m.forum, meeting=m)
 
 
 @login_required
