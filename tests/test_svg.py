@@ -10,15 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import box, mapping
 
-from tamasuk.analysis.svg import (
-    CATEGORICAL_PALETTE,
-    MapArea,
-    bar_chart,
-    choropleth,
-    fit_projection,
-    sequential_palette,
-    sparkline,
-)
+from tamasuk.analysis.choropleth import MapArea, choropleth, fit_projection
+from tamasuk.analysis.small_charts import bar_chart, sparkline
+from tamasuk.analysis.svg import CATEGORICAL_PALETTE, sequential_palette
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 S = "{http://www.w3.org/2000/svg}"

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .progress import Progress, State
-from .svg import TEXT_FILL, _bidi, _check_id, _n, _svg_open, _text, _text_width
+from .svg import TEXT_FILL, bidi, check_id, num, svg_open, text_width, xml_text
 
 __all__ = [
     "FONT",
@@ -107,15 +107,15 @@ class _Frame:
 
     def text(self, x: float, y: float, content: str, *, anchor: str = "start", numeric: bool = False,
              extra: str = "") -> str:
-        shown = content if numeric else _bidi(content, self.rtl)
+        shown = content if numeric else bidi(content, self.rtl)
         direction = ' direction="ltr"' if numeric else ""
-        return (f'<text x="{_n(self.x(x))}" y="{_n(y)}"{self.anchor(anchor)}{direction}{extra}>'
-                f"{_text(shown)}</text>")
+        return (f'<text x="{num(self.x(x))}" y="{num(y)}"{self.anchor(anchor)}{direction}{extra}>'
+                f"{xml_text(shown)}</text>")
 
     def rect(self, x: float, y: float, w: float, h: float, fill: str, extra: str = "", tip: str = "") -> str:
-        start = (f'<rect x="{_n(self.x(x, w))}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" '
+        start = (f'<rect x="{num(self.x(x, w))}" y="{num(y)}" width="{num(w)}" height="{num(h)}" '
                  f'fill="{fill}"{extra}')
-        return f"{start}><title>{_text(tip)}</title></rect>" if tip else start + "/>"
+        return f"{start}><title>{xml_text(tip)}</title></rect>" if tip else start + "/>"
 
 
 def _wrap(text: str, width: float, font: float, max_lines: int = 2) -> list[str]:
@@ -155,9 +155,9 @@ def _check_number(name: str, value: float) -> float:
 
 def _head(title: str, description: str, id_prefix: str) -> tuple[list[str], str]:
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
-    body = [f'<title id="{title_id}">{_text(title)}</title>']
+    body = [f'<title id="{title_id}">{xml_text(title)}</title>']
     if description:
-        body.append(f'<desc id="{desc_id}">{_text(description)}</desc>')
+        body.append(f'<desc id="{desc_id}">{xml_text(description)}</desc>')
     return body, (f"{title_id} {desc_id}" if description else title_id)
 
 
@@ -168,7 +168,7 @@ def _legend(frame: _Frame, items: Sequence[tuple[str, str]], y0: float, font: fl
     row_h = font * 1.6
     out = ['<g class="legend">']
     for paint, label in items:
-        w = sw + gap + _text_width(label, font) + font
+        w = sw + gap + text_width(label, font) + font
         if x > PAD and x + w > frame.width - PAD:
             x, y = PAD, y + row_h
         out.append(frame.rect(x, y + font * 0.2, sw, sw, paint, ' stroke="#555" stroke-width=".6"'))
@@ -203,10 +203,10 @@ def status_bars(
     own colour and pattern. Each row is ``(label, counts)`` with one count per status. Bars share
     one scale (the longest row is the full width), so rows compare; the row's total ends the bar.
     """
-    _check_id(id_prefix)
+    check_id(id_prefix)
     keys = [k for k, _ in statuses]
     for key in keys:
-        _check_id(f"{id_prefix}-{key}")
+        check_id(f"{id_prefix}-{key}")
     rows = [(str(label), [int(_check_number(f"{label!r} {k}", c)) for k, c in zip(keys, counts, strict=True)])
             for label, counts in rows]
     font = FONT
@@ -223,10 +223,10 @@ def status_bars(
     y += font * 0.4
     totals = [sum(c) for _, c in rows]
     top = max(totals, default=0)
-    room = _text_width(str(top), font) + 8
+    room = text_width(str(top), font) + 8
     max_len = max(width - 2 * PAD - room, 10.0)
     bar_h = font * 1.5
-    body.append(f'<g class="rows" font-size="{_n(font)}" fill="{TEXT_FILL}">')
+    body.append(f'<g class="rows" font-size="{num(font)}" fill="{TEXT_FILL}">')
     for (label, counts), total in zip(rows, totals, strict=True):
         lines = _wrap(label, width - 2 * PAD, font)
         out = ['<g class="row">']
@@ -241,7 +241,7 @@ def status_bars(
             w = count / top * max_len
             out.append(frame.rect(x, y, w, bar_h, paints[key], f' class="seg {key}" stroke="#fff" stroke-width="1"',
                                   tip=f"{status_label}: {count}"))
-            if w >= _text_width(str(count), font) + 6:
+            if w >= text_width(str(count), font) + 6:
                 out.append(_halo_text(frame, x + w / 2, y + bar_h * 0.72, str(count)))
             x += w
         out.append(frame.text(x + 4, y + bar_h * 0.72, str(total), numeric=True,
@@ -251,7 +251,7 @@ def status_bars(
         body.append("".join(out))
     body.append("</g>")
     height = y + PAD
-    head = _svg_open(width, height, "tm-status", "img", f' aria-labelledby="{labelledby}" font-size="{_n(font)}"')
+    head = svg_open(width, height, "tm-status", "img", f' aria-labelledby="{labelledby}" font-size="{num(font)}"')
     return head + "".join(body) + "</svg>"
 
 
@@ -289,7 +289,7 @@ def target_bars(
     a "moving away" mark pointing back past the baseline. Nothing is drawn beyond the target: a target passed
     is a full bar. Every row shares the scale, so the target marks line up.
     """
-    _check_id(id_prefix)
+    check_id(id_prefix)
     font = FONT
     frame = _Frame(width, rtl)
     x0 = PAD + font * 1.2  # room for the "moving away" mark before 0 %
@@ -312,7 +312,7 @@ def target_bars(
     y += font * 0.3
     axis_top = y
     bar_h = font * 1.3
-    out_rows = [f'<g class="rows" font-size="{_n(font)}" fill="{TEXT_FILL}">']
+    out_rows = [f'<g class="rows" font-size="{num(font)}" fill="{TEXT_FILL}">']
     for r in rows:
         p = r.progress
         out = [f'<g class="row" data-progress="{p.state.value if p is not None else "withheld"}">']
@@ -329,7 +329,7 @@ def target_bars(
             if p.state == State.MOVING_AWAY:  # a triangle at the baseline pointing away from the target
                 tip = x0 - font * 1.0
                 pts = [(x0, y + bar_h * 0.1), (tip, y + bar_h / 2), (x0, y + bar_h * 0.9)]
-                out.append(f'<polygon class="away" points="{" ".join(f"{_n(frame.x(px))},{_n(py)}" for px, py in pts)}"'
+                out.append(f'<polygon class="away" points="{" ".join(f"{num(frame.x(px))},{num(py)}" for px, py in pts)}"'
                            f' fill="{AWAY_INK}"/>')
             tx = at(1.0)
             out.append(frame.rect(tx - 1.5, y - 3, 3, bar_h + 6, TARGET_INK, ' class="target"'))
@@ -344,11 +344,11 @@ def target_bars(
     if rows:  # faint lines down from the 0 % and 100 % ticks through every row
         for share in (0.0, 1.0):
             x = frame.x(at(share))
-            body.append(f'<path class="grid" d="M{_n(x)} {_n(axis_top)}V{_n(y)}" stroke="#999" '
+            body.append(f'<path class="grid" d="M{num(x)} {num(axis_top)}V{num(y)}" stroke="#999" '
                         f'stroke-dasharray="2 3" stroke-width="1"/>')
     body.extend(out_rows)
     height = y + PAD
-    head = _svg_open(width, height, "tm-targets", "img", f' aria-labelledby="{labelledby}" font-size="{_n(font)}"')
+    head = svg_open(width, height, "tm-targets", "img", f' aria-labelledby="{labelledby}" font-size="{num(font)}"')
     return head + "".join(body) + "</svg>"
 
 
@@ -370,7 +370,7 @@ def budget_bars(
     """Planned against spent per row (a pillar): the planned amount as a wide hatched bar, what was
     spent as a narrow solid bar over it, both on one scale, and "spent / planned currency · %" below.
     """
-    _check_id(id_prefix)
+    check_id(id_prefix)
     fmt = value_format or _grouped
     rows = [(str(label), _check_number(f"{label!r} planned", planned), _check_number(f"{label!r} spent", spent))
             for label, planned, spent in rows]
@@ -385,7 +385,7 @@ def budget_bars(
     top = max([max(p, s) for _, p, s in rows], default=0.0)
     max_len = width - 2 * PAD
     bar_h = font * 1.4
-    body.append(f'<g class="rows" font-size="{_n(font)}" fill="{TEXT_FILL}">')
+    body.append(f'<g class="rows" font-size="{num(font)}" fill="{TEXT_FILL}">')
     for label, planned, spent in rows:
         out = ['<g class="row">']
         for line in _wrap(label, width - 2 * PAD, font):
@@ -405,6 +405,6 @@ def budget_bars(
         body.append("".join(out))
     body.append("</g>")
     height = y + PAD
-    head = _svg_open(width, height, "tm-budget", "img", f' aria-labelledby="{labelledby}" font-size="{_n(font)}"')
+    head = svg_open(width, height, "tm-budget", "img", f' aria-labelledby="{labelledby}" font-size="{num(font)}"')
     return head + "".join(body) + "</svg>"
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 
-from .svg import _attr, _bidi, _check_id, _n, _svg_open, _text, _text_width, sequential_palette
+from .svg import bidi, check_id, num, sequential_palette, svg_open, text_width, xml_attr, xml_text
 
 __all__ = ["classes", "count_by_column", "heatmap"]
 
@@ -101,7 +101,7 @@ def heatmap(
     ``column_labels`` are short (pillar codes); ``column_titles`` (optional) the full names, given to the
     column headers as tooltips and listed in the description.
     """
-    _check_id(id_prefix)
+    check_id(id_prefix)
     rows = [[int(v) for v in row] for row in counts]
     n_rows, n_cols = len(rows), len(column_labels)
     if len(row_labels) != n_rows:
@@ -126,17 +126,17 @@ def heatmap(
 
     # Drawn large enough to read at its own size on a desktop; on a phone it shrinks with its container.
     font, pad = 14.0, 8.0
-    cell_w = max(60.0, max((_text_width(c, font) + 12 for c in column_labels), default=0.0))
+    cell_w = max(60.0, max((text_width(c, font) + 12 for c in column_labels), default=0.0))
     cell_h = 38.0
     shown_labels = [_shorten(str(label)) for label in row_labels]
-    label_w = max((_text_width(s, font) for s in shown_labels), default=0.0) + 10
+    label_w = max((text_width(s, font) for s in shown_labels), default=0.0) + 10
     head_h = font * 1.3 + 8
     grid_w = n_cols * cell_w
     legend_items = [("0", EMPTY_FILL)] + [
         (str(lo) if lo == hi else f"{lo}–{hi}", palette[i]) for i, (lo, hi) in enumerate(bins)]
     key_w = 16.0
-    legend_w = sum(key_w + 4 + _text_width(t, font) + 12 for t, _ in legend_items) - 12
-    width = pad * 2 + max(label_w + grid_w, legend_w, _text_width(legend_title, font))
+    legend_w = sum(key_w + 4 + text_width(t, font) + 12 for t, _ in legend_items) - 12
+    width = pad * 2 + max(label_w + grid_w, legend_w, text_width(legend_title, font))
     legend_h = (font * 1.3 if legend_title else 0) + 22 + 6
     height = pad + head_h + n_rows * cell_h + 10 + legend_h + pad
 
@@ -149,46 +149,46 @@ def heatmap(
         for label, row in zip(row_labels, rows, strict=True))
     full_desc = " ".join(p for p in (desc.strip(), listing) if p)
     tid, did = f"{id_prefix}-title", f"{id_prefix}-desc"
-    body = [f"<title id={_attr(tid)}>{_text(title)}</title>", f"<desc id={_attr(did)}>{_text(full_desc)}</desc>"]
-    body.append(f'<g font-size="{_n(font)}" fill="{DARK_TEXT}">')
+    body = [f"<title id={xml_attr(tid)}>{xml_text(title)}</title>", f"<desc id={xml_attr(did)}>{xml_text(full_desc)}</desc>"]
+    body.append(f'<g font-size="{num(font)}" fill="{DARK_TEXT}">')
 
     grid_left = pad + label_w
     for j, (code, name) in enumerate(zip(column_labels, names, strict=True)):
         cx = x(grid_left + j * cell_w, cell_w) + cell_w / 2
-        body.append(f'<g class="col"><title>{_text(name)}</title>'
-                    f'<text x="{_n(cx)}" y="{_n(pad + font)}" text-anchor="middle" font-weight="bold">'
-                    f"{_text(_bidi(str(code), rtl))}</text></g>")
+        body.append(f'<g class="col"><title>{xml_text(name)}</title>'
+                    f'<text x="{num(cx)}" y="{num(pad + font)}" text-anchor="middle" font-weight="bold">'
+                    f"{xml_text(bidi(str(code), rtl))}</text></g>")
 
     anchor = ' text-anchor="end"' if rtl else ""
     for i, (label, short, row) in enumerate(zip(row_labels, shown_labels, rows, strict=True)):
         top_y = pad + head_h + i * cell_h
         lx = width - pad if rtl else pad
-        body.append(f'<g class="row"><title>{_text(label)}</title>'
-                    f'<text x="{_n(lx)}" y="{_n(top_y + cell_h / 2 + font * 0.35)}"{anchor}>'
-                    f"{_text(_bidi(short, rtl))}</text></g>")
+        body.append(f'<g class="row"><title>{xml_text(label)}</title>'
+                    f'<text x="{num(lx)}" y="{num(top_y + cell_h / 2 + font * 0.35)}"{anchor}>'
+                    f"{xml_text(bidi(short, rtl))}</text></g>")
         for j, v in enumerate(row):
             fill = fill_of(v)
             left = x(grid_left + j * cell_w, cell_w)
             stroke = EMPTY_STROKE if v == 0 else "#ffffff"
             body.append(
-                f'<g class="cell"><rect x="{_n(left)}" y="{_n(top_y)}" width="{_n(cell_w)}" height="{_n(cell_h)}" '
+                f'<g class="cell"><rect x="{num(left)}" y="{num(top_y)}" width="{num(cell_w)}" height="{num(cell_h)}" '
                 f'fill="{fill}" stroke="{stroke}"/>'
-                f'<text x="{_n(left + cell_w / 2)}" y="{_n(top_y + cell_h / 2 + font * 0.35)}" text-anchor="middle" '
+                f'<text x="{num(left + cell_w / 2)}" y="{num(top_y + cell_h / 2 + font * 0.35)}" text-anchor="middle" '
                 f'font-weight="bold" fill="{_ink(fill)}">{v}</text></g>')
 
     legend_y = pad + head_h + n_rows * cell_h + 10
     if legend_title:
         lx = width - pad if rtl else pad
-        body.append(f'<text x="{_n(lx)}" y="{_n(legend_y + font)}"{anchor}>{_text(_bidi(legend_title, rtl))}</text>')
+        body.append(f'<text x="{num(lx)}" y="{num(legend_y + font)}"{anchor}>{xml_text(bidi(legend_title, rtl))}</text>')
         legend_y += font * 1.3
     cursor = pad
     for text, fill in legend_items:
         text_x = x(cursor + key_w + 4)
         body.append(
-            f'<g class="key"><rect x="{_n(x(cursor, key_w))}" y="{_n(legend_y + 4)}" width="{_n(key_w)}" '
-            f'height="{_n(key_w)}" fill="{fill}" stroke="{EMPTY_STROKE}"/>'
-            f'<text x="{_n(text_x)}" y="{_n(legend_y + 4 + key_w * 0.8)}"{anchor}>{_text(text)}</text></g>')
-        cursor += key_w + 4 + _text_width(text, font) + 12
+            f'<g class="key"><rect x="{num(x(cursor, key_w))}" y="{num(legend_y + 4)}" width="{num(key_w)}" '
+            f'height="{num(key_w)}" fill="{fill}" stroke="{EMPTY_STROKE}"/>'
+            f'<text x="{num(text_x)}" y="{num(legend_y + 4 + key_w * 0.8)}"{anchor}>{xml_text(text)}</text></g>')
+        cursor += key_w + 4 + text_width(text, font) + 12
     body.append("</g>")
-    extra = f" aria-labelledby={_attr(tid + ' ' + did)}"
-    return _svg_open(width, height, "tm-heatmap", "img", extra) + "".join(body) + "</svg>"
+    extra = f" aria-labelledby={xml_attr(tid + ' ' + did)}"
+    return svg_open(width, height, "tm-heatmap", "img", extra) + "".join(body) + "</svg>"

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 from shapely.geometry import shape
 
 from tamasuk.analysis import hotspots as hs
-from tamasuk.analysis.svg import MapArea, bar_chart, choropleth
+from tamasuk.analysis.choropleth import MapArea, choropleth
+from tamasuk.analysis.small_charts import bar_chart
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, can
 from tamasuk.network.personal_data import PersonalDataFound, kind_label

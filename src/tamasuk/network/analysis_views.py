@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from tamasuk.analysis import coverage as cov
 from tamasuk.analysis import network as net
-from tamasuk.analysis.svg import MapArea, choropleth
+from tamasuk.analysis.choropleth import MapArea, choropleth
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action
 from tamasuk.mapping import queries as mapping_queries

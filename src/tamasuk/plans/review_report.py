@@ -25,7 +25,8 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language, get_language_bidi, pgettext
 from django.utils.translation import gettext as _
 
-from tamasuk.analysis.svg import SEQUENTIAL_PALETTES, MapArea, choropleth
+from tamasuk.analysis.choropleth import MapArea, choropleth
+from tamasuk.analysis.svg import SEQUENTIAL_PALETTES
 from tamasuk.audit.models import GENESIS_HASH, AuditHead, chain_of
 from tamasuk.cities import publication
 from tamasuk.cities import queries as city_queries

@@ -1,4 +1,4 @@
-"""Turn areas into the SVG maps the pages show (the drawing itself is in analysis.svg)."""
+"""Turn areas into the SVG maps the pages show (the drawing itself is in analysis.choropleth)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from pyproj import Geod
 from shapely.geometry import shape
 
-from tamasuk.analysis.svg import MapArea, choropleth
+from tamasuk.analysis.choropleth import MapArea, choropleth
 from tamasuk.cities.models import Area, City
 
 COLOUR_CHOICES = ("parent", "density")

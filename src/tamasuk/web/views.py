@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tamasuk.analysis.svg import sparkline
+from tamasuk.analysis.small_charts import sparkline
 from tamasuk.api.models import ApiToken
 from tamasuk.api.services import create_token, revoke_token
 from tamasuk.audit import queries as audit_queries
