@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_data, views_import
+from . import data_views, import_views, views
 
 app_name = "mapping"
 
@@ -15,14 +15,14 @@ urlpatterns = [
     path("c/<slug:slug>/reports/", views.reports, name="reports"),
     path("c/<slug:slug>/reports/new/", views.new_report, name="new_report"),
     path("c/<slug:slug>/reports/<int:pk>/moderate/", views.moderate_report, name="moderate_report"),
-    path("c/<slug:slug>/reports/import/", views_data.import_reports, name="import_reports"),
-    path("c/<slug:slug>/indicators/", views_data.indicators, name="indicators"),
-    path("c/<slug:slug>/indicators/<slug:code>/", views_data.edit_indicator, name="edit_indicator"),
-    path("c/<slug:slug>/themes/<int:pk>/", views_data.rename_theme, name="rename_theme"),
-    path("c/<slug:slug>/import/", views_import.upload, name="import"),
-    path("c/<slug:slug>/import/<int:pk>/", views_import.job_page, name="import_job"),
-    path("c/<slug:slug>/import/<int:pk>/progress/", views_import.progress, name="import_progress"),
-    path("c/<slug:slug>/import/<int:pk>/confirm/", views_import.confirm, name="import_confirm"),
-    path("c/<slug:slug>/import/<int:pk>/values/", views_import.job_values, name="import_values"),
-    path("c/<slug:slug>/import/blank/<slug:key>.<str:fmt>", views_import.blank_sheet, name="import_blank_sheet"),
+    path("c/<slug:slug>/reports/import/", data_views.import_reports, name="import_reports"),
+    path("c/<slug:slug>/indicators/", data_views.indicators, name="indicators"),
+    path("c/<slug:slug>/indicators/<slug:code>/", data_views.edit_indicator, name="edit_indicator"),
+    path("c/<slug:slug>/themes/<int:pk>/", data_views.rename_theme, name="rename_theme"),
+    path("c/<slug:slug>/import/", import_views.upload, name="import"),
+    path("c/<slug:slug>/import/<int:pk>/", import_views.job_page, name="import_job"),
+    path("c/<slug:slug>/import/<int:pk>/progress/", import_views.progress, name="import_progress"),
+    path("c/<slug:slug>/import/<int:pk>/confirm/", import_views.confirm, name="import_confirm"),
+    path("c/<slug:slug>/import/<int:pk>/values/", import_views.job_values, name="import_values"),
+    path("c/<slug:slug>/import/blank/<slug:key>.<str:fmt>", import_views.blank_sheet, name="import_blank_sheet"),
 ]

@@ -16,7 +16,7 @@ from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
 from . import blank_sheets, import_services
-from .forms_import import ROLE_LABELS, MappingForm, UploadForm
+from .import_forms import ROLE_LABELS, MappingForm, UploadForm
 from .imports import ImportJob, ImportTemplate, JobStatus, TableFormat
 from .models import Indicator, Observation
 
