@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from tamasuk.analysis.index import (
-    Assumptions,
     IndexOptions,
     IndexSpec,
     Node,
@@ -19,13 +18,11 @@ from tamasuk.analysis.index import (
     kurtosis,
     normalise,
     rank,
-    sensitivity,
     skewness,
-    sobol_indices,
     treat,
-    uncertainty,
     with_weights,
 )
+from tamasuk.analysis.uncertainty import Assumptions, sensitivity, sobol_indices, uncertainty
 
 nan = math.nan
 

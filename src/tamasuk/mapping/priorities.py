@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from tamasuk.analysis import index as engine
+from tamasuk.analysis import uncertainty as robustness
 
 from .models import Indicator, Theme, ThemeGroup
 
@@ -104,7 +105,7 @@ def run(*, areas: list, indicators: list[Indicator], themes: dict[int, Theme], v
     # Coverage counts what the ranking really stands on: a count whose denominator is missing is missing too.
     cov = engine.coverage(result.denominated, threshold=threshold / 100)
     missing = {code: int((~cov.present[:, c]).sum()) for c, code in enumerate(ordered)}
-    alternatives = engine.Assumptions(
+    alternatives = robustness.Assumptions(
         weights=0.25,
         normalisations=tuple(m for m in ("minmax", "rank") if m != "zscore"),
         aggregations=("arithmetic", "geometric"),
@@ -112,10 +113,10 @@ def run(*, areas: list, indicators: list[Indicator], themes: dict[int, Theme], v
     )
     mc_options = engine.IndexOptions(impute=choices.impute, normalisation="minmax", aggregation="arithmetic",
                                      denominate=True, bounds=(1.0, 100.0))
-    mc = engine.uncertainty(X, spec, mc_options, alternatives, runs=runs, seed=seed, units=units,
-                            denominators=denominators)
-    sobol = engine.sensitivity(X, spec, mc_options, alternatives, n=64, seed=seed, units=units,
-                               denominators=denominators)
+    mc = robustness.uncertainty(X, spec, mc_options, alternatives, runs=runs, seed=seed, units=units,
+                                denominators=denominators)
+    sobol = robustness.sensitivity(X, spec, mc_options, alternatives, n=64, seed=seed, units=units,
+                                   denominators=denominators)
     names = {i.code: i for i in indicators}
     rows = []
     for r, area in enumerate(areas):
