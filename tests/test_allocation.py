@@ -62,8 +62,7 @@ def profile(users, city):
 
 def test_coordinator_allocates_saves_and_cites_it_in_a_meeting(city, users, client_for, profile):
     from tamasuk.audit.models import AuditEvent
-    from tamasuk.network.allocations import Allocation
-    from tamasuk.network.forums import Meeting
+    from tamasuk.network.models import Allocation, Meeting
 
     assert profile is not None, "the demo provides a saved profile"
     c = client_for("coordinator")
@@ -162,7 +161,7 @@ def test_a_decision_citing_an_allocation_shows_its_wards_on_the_meeting_page_and
     import subprocess
 
     from tamasuk.network.allocation_services import cite_in_meeting, save_allocation
-    from tamasuk.network.forums import Meeting
+    from tamasuk.network.models import Meeting
 
     org = sorted(_orgs_serving(city, "health"))[0]
     rows = [{"rank": 1, "area": "KE00100402", "name": "Nyali Ward 2", "need": 80.0, "demand": 500, "allocated": 420,

@@ -31,8 +31,7 @@ from django.contrib.auth import get_user_model
 from tamasuk.cities.models import City
 from tamasuk.mapping.imports import ImportJob
 from tamasuk.mapping.models import CommunityReport, PriorityProfile, Theme
-from tamasuk.network.allocations import Allocation
-from tamasuk.network.forums import Forum, Meeting
+from tamasuk.network.models import Allocation, Forum, Meeting
 from tamasuk.plans.models import Evidence, NationalFramework, Plan, Review
 
 city = City.objects.get(slug="mombasa")

@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from tamasuk.audit.models import AuditEvent
 from tamasuk.network import forum_queries, forum_services
-from tamasuk.network.forums import ActionItem, ActionStatus, Forum, Meeting
-from tamasuk.network.models import Organisation
+from tamasuk.network.models import ActionItem, ActionStatus, Forum, Meeting, Organisation
 
 TODAY = dt.date.today()
 ARABIC = re.compile(r"[\u0600-\u06FF\uFB50-\uFDFF\uFE70-\uFEFF]")

@@ -273,7 +273,7 @@ def _forum_refs(users, city, member_org, profile):
     import datetime as dt
 
     from tamasuk.network import forum_services
-    from tamasuk.network.forums import Forum
+    from tamasuk.network.models import Forum
 
     forum = Forum.objects.filter(city=city).first() or forum_services.create_forum(
         actor=users["coordinator"], city=city, name="Matrix forum")

@@ -162,7 +162,7 @@ def test_a_thin_ranking_is_not_saved_unless_a_coordinator_flags_it(city, users, 
     assert "#meta+low_coverage" in csv_text and ",yes" in csv_text
 
     from tamasuk.network import forum_services
-    from tamasuk.network.forums import Forum
+    from tamasuk.network.models import Forum
 
     forum = Forum.objects.filter(city=city).first()
     meeting = forum_services.record_meeting(

@@ -9,9 +9,7 @@ from django.utils.translation import gettext as _
 
 from tamasuk.audit.services import record
 
-from .allocations import Allocation
-from .forums import Decision, Meeting
-from .models import Organisation, Sector, Service
+from .models import Allocation, Decision, Meeting, Organisation, Sector, Service
 
 
 @transaction.atomic

@@ -21,9 +21,7 @@ from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
 from . import allocation_services, queries
-from .allocations import Allocation
-from .forums import Meeting
-from .models import Sector
+from .models import Allocation, Meeting, Sector
 
 REASONS = {
     "served": lambda: _("served"),

@@ -217,8 +217,7 @@ def load_forums(city: City, progress=lambda _m: None) -> None:
     """Two forums with six past meetings each, decisions (one citing a saved profile) and action items, some
     overdue, some done; dates count back from today so the forum page always has something overdue."""
     from tamasuk.network import forum_services
-    from tamasuk.network.forums import ActionStatus
-    from tamasuk.network.models import Organisation
+    from tamasuk.network.models import ActionStatus, Organisation
 
     progress("Adding two coordination forums with past meetings…")
     coordinator = get_user_model().objects.filter(username="coordinator").first()

@@ -16,7 +16,7 @@ from django.utils.translation import get_language, get_language_bidi
 
 from tamasuk.web.bidi import text_dir
 
-from .forums import ActionStatus, Meeting
+from .models import ActionStatus, Meeting
 
 PDF_CSS = Path(__file__).resolve().parent / "templates" / "network" / "minutes_pdf.css"
 

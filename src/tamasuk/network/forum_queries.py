@@ -22,8 +22,7 @@ from django.utils import timezone
 from tamasuk.cities.models import City
 from tamasuk.cities.permissions import Action, can, require, visible_levels
 
-from .forums import ActionItem, ActionStatus, Forum, Meeting
-from .models import Organisation
+from .models import ActionItem, ActionStatus, Forum, Meeting, Organisation
 
 
 def forums(user, city: City):

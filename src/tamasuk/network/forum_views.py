@@ -30,7 +30,7 @@ from .forum_forms import (
     MeetingForm,
     StatusForm,
 )
-from .forums import ActionStatus
+from .models import ActionStatus
 from .personal_data import PersonalDataFound
 from .views import _leaf_areas
 

@@ -127,7 +127,3 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target} ({self.kind})"
-
-
-from .allocations import Allocation  # noqa: E402,F401  (so migrations see it)
-from .forums import NOTE_VISIBILITIES, ActionItem, ActionStatus, Decision, Forum, Meeting  # noqa: E402,F401

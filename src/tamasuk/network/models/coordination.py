@@ -118,6 +118,3 @@ class ActionItem(models.Model):
     @property
     def overdue(self) -> bool:
         return self.is_overdue()
-
-
-__all__ = ["Forum", "Meeting", "Decision", "ActionItem", "ActionStatus", "NOTE_VISIBILITIES"]
