@@ -44,7 +44,8 @@ def generate(path: Path, rows: int) -> None:
 
 
 def run_ours(path: Path) -> dict:
-    from tamasuk.interop.tabular import ColumnMap, read_table, records_long
+    from tamasuk.interop.decoding import read_table
+    from tamasuk.interop.tabular import ColumnMap, records_long
 
     t0 = time.perf_counter()
     data = path.read_bytes()

@@ -10,26 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tamasuk.interop.tabular import (
-    NOT_AVAILABLE,
-    UNTAGGED_MESSAGE,
-    Column,
-    ColumnMap,
-    Period,
-    RowError,
-    Table,
-    TabularError,
-    TagPattern,
-    column_letter,
-    find_hashtag_row,
-    layout,
-    parse_number,
-    parse_period,
-    read,
-    read_table,
-    records_long,
-    records_wide,
-)
+from tamasuk.interop.decoding import Table, TabularError, read_table
+from tamasuk.interop.hxl import UNTAGGED_MESSAGE, Column, TagPattern, column_letter, find_hashtag_row
+from tamasuk.interop.tabular import ColumnMap, RowError, layout, read, records_long, records_wide
+from tamasuk.interop.values import NOT_AVAILABLE, Period, parse_number, parse_period
 
 HXL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hxl"
 needs_hxl = pytest.mark.skipif(not HXL.is_dir(), reason="HXL reference files not present")

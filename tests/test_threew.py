@@ -11,7 +11,9 @@ import openpyxl
 import pytest
 
 from tamasuk.interop import threew
-from tamasuk.interop.tabular import RowError, TabularError, find_hashtag_row, read_table
+from tamasuk.interop.decoding import TabularError, read_table
+from tamasuk.interop.hxl import find_hashtag_row
+from tamasuk.interop.tabular import RowError
 from tamasuk.interop.threew import ActivityRecord, read, write, write_xlsx
 
 HXL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hxl"

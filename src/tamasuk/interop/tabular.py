@@ -1,155 +1,55 @@
-"""Reading tables of observations (CSV, XLSX) with HXL hashtags or mapped headers.
+"""Reading observations (area, indicator, period, value) from a table in long or wide format.
 
-No Django: bytes in, observation records plus precise row errors out.
+No Django: a :class:`~tamasuk.interop.decoding.Table` and a :class:`ColumnMap` in, observation records plus
+precise row errors out.
 
-    table = read_table(data, "wards.xlsx")            # CSV or XLSX, decoded, rows streamed
+    table = read_table(data, "wards.xlsx")            # decoding.py
     result = records_long(table, ColumnMap(area="#adm2+code", indicator="#indicator+code",
                                            period="#date+year", value="#indicator+value"))
     result.records, result.errors, result.notes
 
-Finding the columns
-    Like libhxl, the *hashtag row* is the first row among the first 25 in which at least half of the
-    non-empty cells are valid HXL hashtags (``#tag`` followed by any ``+attribute``s, e.g. ``#adm2+code``,
-    ``#affected+f+children``). Rows above it are header rows (there may be several, or none); data rows
-    follow it. A :class:`ColumnMap` entry starting with ``#`` is a tag pattern and matches like libhxl:
-    ``#adm2+code`` matches a column tagged ``#adm2+code+v_pcode`` (the pattern's attributes are a subset
-    of the column's), ``-attribute`` excludes, case-insensitive. Any other entry is a header name, compared
-    case-insensitively with runs of white space collapsed; in a file without hashtags the header row is
-    the first row that holds every mapped header name. A pattern or name matching no column, or more
-    than one, is an error naming the candidates.
-
-Row numbers
-    Every row number is the 1-based spreadsheet row the user sees in Excel (header and hashtag rows
-    count; for a CSV file, a quoted value spanning several lines is still one row).
-
-Numbers (:func:`parse_number`)
-    - Cells that are numbers in an XLSX file are used as they are.
-    - Text: surrounding spaces are ignored; a trailing ``%`` is dropped and the number kept as written
-      (``12%`` and ``12 %`` are 12, not 0.12); ``−`` (U+2212) counts as a minus sign.
-    - Each file has a *decimal separator*: ``,`` for a semicolon-separated CSV (how Excel saves CSV where
-      the decimal separator is a comma), ``.`` otherwise; :attr:`ColumnMap.decimal` overrides it.
-    - When both ``.`` and ``,`` occur, the last one is the decimal separator and the other groups
-      thousands (``1,234.5`` and ``1.234,5`` are both 1234.5).
-    - When only one of them occurs: the file's decimal separator is a decimal separator if it occurs
-      once, and must group thousands if it occurs more than once (``1.234.567``). The other one groups
-      thousands when it does so validly — every group after the first has exactly three digits and the
-      first has one to three digits, not starting with 0 (``1,234`` is 1234 and ``1,234,567`` is 1234567
-      in a ``.`` file) — and is otherwise a decimal separator if it occurs once (``12,5`` is 12.5 and
-      ``0,125`` is 0.125 in a ``.`` file). So ``1,234`` reads 1234 in a comma- or tab-separated file
-      and 1.234 in a semicolon-separated one.
-    - Spaces (also no-break and thin spaces) may group thousands (``1 234,5``), with the same rule.
-    - Blank: no value. In wide format the cell is skipped, not an error; in long format a row with a
-      blank value is an error (write ``n/a`` if the value is not available).
-    - ``n/a``, ``na``, ``n.a.``, ``n/d``, ``s/d``, ``-``, ``--``, ``–``, ``—``, ``..``, ``...``, ``…``,
-      ``#N/A``, ``null``, ``none``, ``nan`` (any case): not available, skipped, counted in a note.
-    - Anything else (words, two decimal separators, ``1,23,456``, ``inf``, an Excel error such as
-      ``#DIV/0!``) is an error naming the row, the column and the value.
-
-Periods (:func:`parse_period`)
-    ``2024`` → year; ``2024-Q3``, ``2024Q3``, ``2024 q3`` → ``2024-Q3``; ``2024-03`` (or ``2024-3``) →
-    month ``2024-03``; ``2024-03-15`` → that day; ``start/end`` with any two of these → the range from
-    the start of the first to the end of the second (``2024-01-01/2024-06-30``). Each gives a normalised
-    string and (start, end) dates, both inclusive. An XLSX date cell reads as its ISO date.
+The steps below the readers have their own modules: :mod:`.decoding` opens the file, :mod:`.hxl` finds
+the columns a map names (HXL tag patterns or header names), :mod:`.values` reads numbers and periods.
 
 Duplicates
     Two rows with the same area, indicator, period (normalised) and disaggregation are an error on the
     later row naming the earlier one.
 
 Memory and speed
-    A CSV table is decoded and parsed as it is read, never held as a list of rows (unless
-    :attr:`Table.rows` is asked for); records share their repeated strings and disaggregation dicts,
-    so treat :attr:`ObservationRecord.disaggregation` as read-only. ``benchmarks/tabular_bench.py``
-    measures a million rows.
+    Records share their repeated strings and disaggregation dicts, so treat
+    :attr:`ObservationRecord.disaggregation` as read-only. ``benchmarks/tabular_bench.py`` measures a
+    million rows.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import gc
-import io
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from itertools import islice
 from typing import Any
 
+from .decoding import Cell, Table, TabularError, cell_text, read_table
+from .hxl import Layout, TagPattern, find_layout, norm_header
+from .values import NOT_AVAILABLE, Period, parse_number, parse_period
+
 __all__ = [
-    "Cell",
-    "Column",
     "ColumnMap",
-    "Layout",
-    "NOT_AVAILABLE",
+    "MAX_ERRORS",
     "ObservationRecord",
-    "Period",
     "ReadResult",
     "RowError",
-    "TabularError",
-    "Table",
-    "TagPattern",
-    "UNTAGGED_MESSAGE",
-    "column_letter",
-    "find_hashtag_row",
     "layout",
-    "parse_number",
-    "parse_period",
     "read",
-    "read_table",
     "records_long",
     "records_wide",
 ]
 
-Cell = str | float | int | None
-
-# The hashtag row is looked for among the first rows, like libhxl.
-HASHTAG_SCAN_ROWS = 25
-# At least this share of a row's non-empty cells must be hashtags (libhxl's FUZZY_HASHTAG_PERCENTAGE).
-HASHTAG_SHARE = 0.5
-UNTAGGED_MESSAGE = (
-    "no HXL hashtag row found: add a row of hashtags under the headers, or map the columns by header name"
-)
 # Errors listed per read; the rest are counted in ReadResult.error_count.
 MAX_ERRORS = 1000
-
-_TOKEN = r"[A-Za-z][A-Za-z0-9_]*"
-# A column's hashtag, as libhxl's Column.PATTERN (white space allowed before a "+").
-_TAG_RE = re.compile(rf"^\s*#({_TOKEN})((?:\s*\+{_TOKEN})*)\s*$")
-# The same without the "#": recognises a hashtag row whose "#"s were forgotten.
-_BARE_TAG_RE = re.compile(rf"^\s*({_TOKEN})((?:\s*\+{_TOKEN})*)\s*$")
-# A tag pattern, as libhxl's TagPattern.PATTERN: "+attribute" must be present, "-attribute" absent.
-_PATTERN_RE = re.compile(rf"^\s*#({_TOKEN})((?:\s*[+-]\s*{_TOKEN})*)\s*$")
-
-_NOT_AVAILABLE = frozenset(
-    [
-        "n/a",
-        "na",
-        "n.a.",
-        "n.a",
-        "n/d",
-        "nd",
-        "s/d",
-        "-",
-        "--",
-        "–",
-        "—",
-        "..",
-        "...",
-        "…",
-        "#n/a",
-        "null",
-        "none",
-        "nan",
-    ]
-)
-_SPACES = (" ", "\u00a0", "\u202f", "\u2009", "\u2007")
-_PLAIN = (str, int, float)
-
-
-class TabularError(ValueError):
-    """The file as a whole cannot be read with this map: unreadable file, no hashtag row, a column the
-    map names is missing. Row-level problems are :class:`RowError`s instead."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -211,445 +111,6 @@ class ReadResult:
     def ok(self) -> bool:
         return self.error_count == 0 and not self.errors
 
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """A normalised period: ``text`` such as ``2024``, ``2024-Q3``, ``2024-03``, ``2024-03-15`` or
-    ``2024-01-01/2024-06-30``, with its first and last days."""
-
-    text: str
-    start: dt.date
-    end: dt.date
-
-
-# --------------------------------------------------------------------------------------------------
-# Tables
-
-
-class Table:
-    """The rows of one sheet (or CSV file), cells as str, numbers, or None for an empty XLSX cell.
-
-    ``Table(rows, sheet)`` wraps rows already in memory. :func:`read_table` returns a table that
-    decodes and parses its source afresh each time it is iterated, so a large CSV file is never held
-    as a list of rows; :attr:`rows` builds that list (and keeps it) when asked.
-    """
-
-    __slots__ = ("_rows", "_source", "sheet", "sheet_names", "encoding", "delimiter", "notes")
-
-    def __init__(
-        self,
-        rows: Iterable[list[Cell]] | None = None,
-        sheet: str | None = None,
-        *,
-        source: Callable[[], Iterator[list[Cell]]] | None = None,
-        sheet_names: tuple[str, ...] = (),
-        encoding: str | None = None,
-        delimiter: str | None = None,
-        notes: Iterable[str] = (),
-    ) -> None:
-        if (rows is None) == (source is None):
-            raise TypeError("give either rows or a source")
-        self._rows = [list(r) for r in rows] if rows is not None else None
-        self._source = source
-        self.sheet = sheet
-        self.sheet_names = sheet_names
-        self.encoding = encoding
-        self.delimiter = delimiter
-        self.notes = list(notes)
-
-    @property
-    def rows(self) -> list[list[Cell]]:
-        if self._rows is None:
-            self._rows = [list(r) for r in self]
-        return self._rows
-
-    def __iter__(self) -> Iterator[list[Cell]]:
-        if self._rows is not None:
-            return iter(self._rows)
-        assert self._source is not None
-        return self._source()
-
-    def head(self, n: int = HASHTAG_SCAN_ROWS) -> list[list[Cell]]:
-        """The first ``n`` rows."""
-        return [list(r) for r in islice(iter(self), n)]
-
-    def __repr__(self) -> str:
-        kind = f"{len(self._rows)} rows" if self._rows is not None else "streamed"
-        return f"<Table {kind} sheet={self.sheet!r} encoding={self.encoding!r} delimiter={self.delimiter!r}>"
-
-
-def read_table(
-    data: bytes,
-    filename: str,
-    *,
-    sheet: str | None = None,
-    delimiter: str | None = None,
-    encoding: str | None = None,
-) -> Table:
-    """Open a CSV or XLSX file. XLSX is recognised by its name (``.xlsx``, ``.xlsm``) or content;
-    anything else is read as CSV. ``sheet`` names a worksheet (default: the first). For CSV, the
-    delimiter (``,``, ``;`` or tab) and the encoding (UTF-8 with or without BOM, UTF-16 with BOM, else
-    Windows-1252, else Latin-1, with a note) are detected unless given."""
-    if not data:
-        raise TabularError(f"{filename}: the file is empty")
-    name = filename.lower()
-    if name.endswith(".xls") or data[:4] == b"\xd0\xcf\x11\xe0":
-        raise TabularError(
-            f"{filename}: this is an old Excel .xls workbook; save it as Excel Workbook (.xlsx) or CSV UTF-8"
-        )
-    if name.endswith((".ods", ".numbers")):
-        raise TabularError(f"{filename}: save the spreadsheet as Excel Workbook (.xlsx) or CSV UTF-8")
-    if name.endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data, filename, sheet)
-    return _read_csv(data, filename, delimiter, encoding)
-
-
-def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> Table:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, InvalidFileException)
-        raise TabularError(
-            f"{filename}: cannot read it as an Excel workbook ({exc.__class__.__name__}: {exc}); "
-            "save it again as Excel Workbook (.xlsx) or CSV UTF-8"
-        ) from exc
-    names = tuple(wb.sheetnames)
-    worksheets = wb.worksheets
-    if sheet is None:
-        if not worksheets:
-            raise TabularError(f"{filename}: the workbook has no worksheet")
-        ws = worksheets[0]
-    else:
-        match = [w for w in worksheets if w.title == sheet]
-        if not match:
-            match = [w for w in worksheets if w.title.strip().casefold() == sheet.strip().casefold()]
-        if not match:
-            raise TabularError(f"{filename}: no sheet named {sheet!r}; the workbook has: {', '.join(names)}")
-        ws = match[0]
-    # Some writers record wrong dimensions; read what the sheet holds (missing rows still count).
-    ws.reset_dimensions()
-
-    def source() -> Iterator[list[Cell]]:
-        for values in ws.iter_rows(values_only=True):
-            row = [v if v is None or v.__class__ in _PLAIN else _xlsx_value(v) for v in values]
-            while row and row[-1] is None:
-                row.pop()
-            yield row
-
-    return Table(source=source, sheet=ws.title, sheet_names=names)
-
-
-def _xlsx_value(v: Any) -> Cell:
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, dt.datetime):
-        return v.date().isoformat() if v.time() == dt.time(0) and v.tzinfo is None else v.isoformat()
-    if isinstance(v, dt.date | dt.time):
-        return v.isoformat()
-    if isinstance(v, int | float):
-        return v
-    return str(v)
-
-
-def _read_csv(data: bytes, filename: str, delimiter: str | None, encoding: str | None) -> Table:
-    notes: list[str] = []
-    if encoding is None:
-        encoding, note = _detect_encoding(data)
-        if note:
-            notes.append(note)
-    else:
-        try:
-            codecs.lookup(encoding)
-            data.decode(encoding)
-        except (LookupError, UnicodeDecodeError) as exc:
-            raise TabularError(f"{filename}: cannot decode it as {encoding}: {exc}") from exc
-
-    sample = _decode_sample(data, encoding)
-    skip_first = False
-    first_line = sample.split("\n", 1)[0].strip("\r\n")
-    if first_line.lower().startswith("sep=") and len(first_line) == 5:
-        # Excel's hint line ("sep=;"): Excel hides it, so the rows the user sees start below it.
-        delimiter = delimiter or first_line[4]
-        skip_first = True
-        sample = sample.split("\n", 1)[1] if "\n" in sample else ""
-    if delimiter is None:
-        delimiter = _sniff_delimiter(sample)
-    elif len(delimiter) != 1:
-        raise TabularError(f"{filename}: the delimiter must be one character, not {delimiter!r}")
-
-    def source() -> Iterator[list[Cell]]:
-        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-        if skip_first:
-            text.readline()
-        return csv.reader(text, delimiter=delimiter)  # type: ignore[return-value]
-
-    return Table(source=source, sheet=None, encoding=encoding, delimiter=delimiter, notes=notes)
-
-
-def _detect_encoding(data: bytes) -> tuple[str, str | None]:
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", None
-    if data.isascii():
-        return "utf-8", None
-    try:
-        data.decode("utf-8")
-        return "utf-8", None
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        where = f"line {line}"
-    try:
-        data.decode("cp1252")
-        enc, label = "cp1252", "Windows-1252"
-    except UnicodeDecodeError:
-        enc, label = "latin-1", "Latin-1"
-    return enc, (
-        f"the file is not valid UTF-8 (first in {where}); it was read as {label}: check accented "
-        "letters, or save the file as CSV UTF-8"
-    )
-
-
-def _decode_sample(data: bytes, encoding: str, size: int = 65536) -> str:
-    chunk = data[:size]
-    text = chunk.decode(encoding, errors="ignore")
-    if len(data) > size and "\n" in text:
-        text = text[: text.rindex("\n") + 1]  # whole lines only
-    return text
-
-
-def _sniff_delimiter(sample: str, rows: int = 50) -> str:
-    """The candidate giving the most sample rows with the same number (more than one) of fields;
-    ties go to more fields, then to the order ``,`` ``;`` tab."""
-    best, best_score = ",", (0, 0)
-    for delim in (",", ";", "\t"):
-        counts: dict[int, int] = {}
-        try:
-            for row in islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delim), rows):
-                if any(c.strip() for c in row):
-                    counts[len(row)] = counts.get(len(row), 0) + 1
-        except csv.Error:
-            continue
-        if not counts:
-            continue
-        width, freq = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-        score = (freq, width) if width > 1 else (0, 0)
-        if score > best_score:
-            best, best_score = delim, score
-    return best
-
-
-# --------------------------------------------------------------------------------------------------
-# HXL hashtags and columns
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet letter of a 0-based column index: 0 → A, 26 → AA."""
-    s = ""
-    n = index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def _cell_text(v: Cell) -> str:
-    if v is None:
-        return ""
-    if v.__class__ is str:
-        return v.strip()  # type: ignore[union-attr]
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    return str(v).strip()
-
-
-def _parse_tag(cell: Cell) -> tuple[str, tuple[str, ...]] | None:
-    if cell.__class__ is not str or "#" not in cell:  # type: ignore[operator]
-        return None
-    m = _TAG_RE.match(cell)  # type: ignore[arg-type]
-    if not m:
-        return None
-    attrs = tuple(a.strip().lower() for a in m.group(2).split("+")[1:])
-    return m.group(1).lower(), attrs
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A column of the table. ``index`` is 0-based; ``tag`` is the hashtag without ``#`` and
-    attributes, lower-case (None when untagged); ``headers`` are the non-empty header texts above it,
-    top to bottom, and ``header`` the nearest of them."""
-
-    index: int
-    tag: str | None = None
-    attributes: tuple[str, ...] = ()
-    headers: tuple[str, ...] = ()
-
-    @property
-    def header(self) -> str:
-        return self.headers[-1] if self.headers else ""
-
-    @property
-    def letter(self) -> str:
-        return column_letter(self.index)
-
-    @property
-    def display_tag(self) -> str:
-        return "#" + "+".join((self.tag, *self.attributes)) if self.tag else ""
-
-    @property
-    def label(self) -> str:
-        """How errors name the column: ``D (Number affected)``, ``D (#affected)`` or ``D``."""
-        name = self.header or self.display_tag
-        return f"{self.letter} ({name})" if name else self.letter
-
-
-@dataclass(frozen=True, slots=True)
-class TagPattern:
-    """An HXL tag pattern such as ``#adm2+code`` or ``#affected-m``, matching like libhxl."""
-
-    tag: str
-    include: frozenset[str] = frozenset()
-    exclude: frozenset[str] = frozenset()
-
-    @classmethod
-    def parse(cls, text: str) -> TagPattern:
-        m = _PATTERN_RE.match(text)
-        if not m:
-            raise ValueError(f"{text!r} is not an HXL tag pattern (such as #adm2+code)")
-        include, exclude = set(), set()
-        for sign, attr in re.findall(rf"([+-])\s*({_TOKEN})", m.group(2)):
-            (include if sign == "+" else exclude).add(attr.lower())
-        return cls(m.group(1).lower(), frozenset(include), frozenset(exclude))
-
-    def matches(self, column: Column) -> bool:
-        if column.tag != self.tag:
-            return False
-        attrs = set(column.attributes)
-        return self.include <= attrs and not (self.exclude & attrs)
-
-    def __str__(self) -> str:
-        return (
-            "#"
-            + self.tag
-            + "".join("+" + a for a in sorted(self.include))
-            + "".join("-" + a for a in sorted(self.exclude))
-        )
-
-
-def _tag_row_columns(row: list[Cell]) -> list[tuple[str, tuple[str, ...]] | None] | None:
-    """The parsed hashtags of a row if it is a hashtag row (libhxl's rule), else None."""
-    non_empty = found = 0
-    parsed: list[tuple[str, tuple[str, ...]] | None] = []
-    for cell in row:
-        tag = None
-        if _cell_text(cell):
-            non_empty += 1
-            tag = _parse_tag(cell)
-            if tag:
-                found += 1
-        parsed.append(tag)
-    if non_empty and found / non_empty >= HASHTAG_SHARE:
-        return parsed
-    return None
-
-
-def find_hashtag_row(table: Table | list[list[Cell]]) -> int | None:
-    """The 1-based row number of the hashtag row among the first 25 rows, or None."""
-    head = table.head() if isinstance(table, Table) else table[:HASHTAG_SCAN_ROWS]
-    for i, row in enumerate(head):
-        if _tag_row_columns(row) is not None:
-            return i + 1
-    return None
-
-
-def _missing_hash_hint(head: list[list[Cell]]) -> str | None:
-    """A row that would be a hashtag row if its cells began with '#' (and at least one has an
-    attribute, so that plain header rows such as "area,indicator,value" are not taken for one)."""
-    for i, row in enumerate(head):
-        texts = [t for t in (_cell_text(c) for c in row) if t]
-        bare = [t for t in texts if _BARE_TAG_RE.match(t)]
-        if texts and len(bare) / len(texts) >= HASHTAG_SHARE and any("+" in t for t in bare):
-            example = next(t for t in bare if "+" in t)
-            fixed = "#" + re.sub(r"\s+", "", example)
-            return (
-                f"{UNTAGGED_MESSAGE.split(':')[0]}: row {i + 1} looks like a hashtag row whose tags lack "
-                f"the leading '#' ({example!r} should be {fixed!r}): add the '#' to each tag, or map the "
-                "columns by header name"
-            )
-    return None
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where things are: 1-based row numbers of the hashtag row (None if the columns were found by
-    header name), of the header row that named them (None if there is none), and of the first data
-    row; the columns."""
-
-    hashtag_row: int | None
-    header_row: int | None
-    first_data_row: int
-    columns: tuple[Column, ...]
-
-
-def _norm_header(s: str) -> str:
-    return " ".join(s.split()).casefold()
-
-
-def _layout_from_head(head: list[list[Cell]], header_names: list[str]) -> Layout:
-    for i, row in enumerate(head):
-        parsed = _tag_row_columns(row)
-        if parsed is None:
-            continue
-        above = head[:i]
-        width = max([len(row), *(len(r) for r in above)]) if above else len(row)
-        cols = []
-        for j in range(width):
-            tag = parsed[j] if j < len(parsed) else None
-            headers = tuple(t for t in (_cell_text(r[j]) if j < len(r) else "" for r in above) if t)
-            cols.append(Column(j, tag[0] if tag else None, tag[1] if tag else (), headers))
-        nearest = next((k + 1 for k in range(i - 1, -1, -1) if any(_cell_text(c) for c in head[k])), None)
-        return Layout(i + 1, nearest, i + 2, tuple(cols))
-    if not header_names:
-        raise TabularError(_missing_hash_hint(head) or UNTAGGED_MESSAGE)
-    wanted = {_norm_header(n) for n in header_names}
-    best: tuple[int, int, set[str]] = (-1, -1, set())
-    for i, row in enumerate(head):
-        present = {_norm_header(_cell_text(c)) for c in row}
-        if wanted <= present:
-            cols = tuple(Column(j, None, (), (t,) if (t := _cell_text(c)) else ()) for j, c in enumerate(row))
-            return Layout(None, i + 1, i + 2, cols)
-        hits = len(wanted & present)
-        if hits > best[1]:
-            best = (i, hits, present)
-    missing = [n for n in header_names if _norm_header(n) not in best[2]]
-    if best[1] <= 0:
-        raise TabularError(
-            f"none of the mapped headers ({', '.join(repr(n) for n in header_names)}) is in the first "
-            f"{HASHTAG_SCAN_ROWS} rows; check the column map, or add a row of HXL hashtags under the headers"
-        )
-    shown = ", ".join(repr(_cell_text(c)) for c in head[best[0]] if _cell_text(c))
-    raise TabularError(
-        f"no header row holds all the mapped headers: row {best[0] + 1} lacks "
-        f"{', '.join(repr(n) for n in missing)}; its headers are {shown}"
-    )
-
-
-def layout(table: Table, cmap: ColumnMap | None = None) -> Layout:
-    """Find the hashtag row (or, for a map by header names, the header row) and the columns.
-    Raises :class:`TabularError` with :data:`UNTAGGED_MESSAGE` for a file without hashtags unless
-    the map names its columns by header."""
-    return _layout(table, [s for _, s in cmap.column_specs()] if cmap else [])
-
-
-def _layout(table: Table, specs: list[str]) -> Layout:
-    head = table.head()
-    if not head:
-        raise TabularError("the file has no rows")
-    lay = _layout_from_head(head, [s for s in specs if not s.lstrip().startswith("#")])
-    if lay.hashtag_row is None and any(s.lstrip().startswith("#") for s in specs):
-        raise TabularError(_missing_hash_hint(head) or UNTAGGED_MESSAGE)
-    return lay
 
 
 # --------------------------------------------------------------------------------------------------
@@ -733,6 +194,13 @@ class ColumnMap:
         return cls(**data)
 
 
+def layout(table: Table, cmap: ColumnMap | None = None) -> Layout:
+    """Find the hashtag row (or, for a map by header names, the header row) and the columns.
+    Raises :class:`TabularError` with :data:`UNTAGGED_MESSAGE` for a file without hashtags unless
+    the map names its columns by header."""
+    return find_layout(table, [s for _, s in cmap.column_specs()] if cmap else [])
+
+
 @dataclass
 class _Plan:
     layout: Layout
@@ -763,7 +231,7 @@ def _resolve(table: Table, cmap: ColumnMap, wide: bool) -> _Plan:
         roles = [(r, s) for r, s in cmap.column_specs() if r not in ("indicator", "value")]
     else:
         roles = [(r, s) for r, s in cmap.column_specs() if not r.startswith("wide:")]
-    lay = _layout(table, [s for _, s in roles])
+    lay = find_layout(table, [s for _, s in roles])
     index = {role: _find_column(lay, role, spec) for role, spec in roles}
     wide_cols = [(index[f"wide:{col}"], code) for col, code in cmap.wide_indicators.items()] if wide else []
     labels = {c.index: c.label for c in lay.columns}
@@ -787,8 +255,8 @@ def _find_column(lay: Layout, role: str, spec: str) -> int:
                 f"{lay.hashtag_row} are: {tags}"
             )
     else:
-        key = _norm_header(spec)
-        hits = [c for c in lay.columns if key in {_norm_header(h) for h in c.headers}]
+        key = norm_header(spec)
+        hits = [c for c in lay.columns if key in {norm_header(h) for h in c.headers}]
         if not hits:
             heads = ", ".join(repr(c.header) for c in lay.columns if c.header) or "none"
             raise TabularError(f"column map: no column headed {spec!r} for {what}; the headers are: {heads}")
@@ -799,179 +267,6 @@ def _find_column(lay: Layout, role: str, spec: str) -> int:
             "make it more specific"
         )
     return hits[0].index
-
-
-# --------------------------------------------------------------------------------------------------
-# Values and periods
-
-
-class _NotAvailable:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "NOT_AVAILABLE"
-
-
-NOT_AVAILABLE: Any = _NotAvailable()
-
-
-def _ungroup(s: str, sep: str) -> str | None:
-    """``s`` without thousands separators ``sep`` if they group validly, else None."""
-    parts = s.split(sep)
-    first = parts[0]
-    if not (1 <= len(first) <= 3 and first.isdigit() and (first[0] != "0")):
-        return None
-    if all(len(p) == 3 and p.isdigit() for p in parts[1:]):
-        return "".join(parts)
-    return None
-
-
-def _number_text(s: str, decimal: str) -> Any:
-    """The slow path of :func:`parse_number` for text."""
-    t = s.strip()
-    if not t:
-        return None
-    if t.casefold() in _NOT_AVAILABLE:
-        return NOT_AVAILABLE
-    if t.startswith("#") and (t.endswith(("!", "?")) or t.upper() == "#NULL!"):
-        raise ValueError("the cell holds a spreadsheet error, not a number")
-    if t.endswith("%"):
-        t = t[:-1].rstrip()
-    t = t.replace("\u2212", "-")
-    sign = ""
-    if t[:1] in ("+", "-"):
-        sign, t = t[0], t[1:].lstrip()
-    if not t or not all(ch.isdigit() or ch in ".,eE" or ch in _SPACES for ch in t):
-        raise ValueError("not a number")
-    for sp in _SPACES:
-        if sp in t:
-            ip, dot, rest = _split_decimal(t)
-            grouped = _ungroup(ip, sp)
-            if grouped is None:
-                raise ValueError("spaces inside a number must group thousands (1 234 567)")
-            t = grouped + dot + rest
-    has_comma, has_dot = "," in t, "." in t
-    if has_comma and has_dot:
-        dec = "," if t.rfind(",") > t.rfind(".") else "."
-        other = "." if dec == "," else ","
-        if t.count(dec) > 1:
-            raise ValueError("a number has one decimal separator")
-        ip, fp = t.split(dec)
-        grouped = _ungroup(ip, other)
-        if grouped is None:
-            raise ValueError(f"'{other}' must group thousands (1{other}234{dec}5)")
-        t = grouped + "." + fp
-    elif has_comma or has_dot:
-        sep = "," if has_comma else "."
-        n = t.count(sep)
-        if n == 1:
-            ip, fp = t.split(sep)
-            grouped = _ungroup(t, sep) if sep != decimal else None
-            t = grouped if grouped is not None else ip + "." + fp
-        else:
-            grouped = _ungroup(t, sep)
-            if grouped is None:
-                raise ValueError(f"'{sep}' occurs {n} times but does not group thousands (1{sep}234{sep}567)")
-            t = grouped
-    if "_" in t or not t or not (t[0].isdigit() or t[0] == "."):
-        raise ValueError("not a number")
-    try:
-        x = float(t)
-    except ValueError:
-        raise ValueError("not a number") from None
-    if x - x != 0.0:
-        raise ValueError("not a finite number")
-    return -x if sign == "-" else x
-
-
-def _split_decimal(t: str) -> tuple[str, str, str]:
-    """Split at the last '.' or ',' (the integer part is what spaces may group)."""
-    pos = max(t.rfind("."), t.rfind(","))
-    if pos < 0:
-        return t, "", ""
-    return t[:pos], t[pos], t[pos + 1 :]
-
-
-def parse_number(value: Cell, decimal: str = ".") -> Any:
-    """A cell as a float, following the rules in the module documentation. Returns None for a blank
-    cell and :data:`NOT_AVAILABLE` for a value marked not available; raises ValueError (with the
-    reason) for anything else that is not a number."""
-    if value is None:
-        return None
-    if value.__class__ is str:
-        s: str = value  # type: ignore[assignment]
-        try:
-            x = float(s)
-        except ValueError:
-            return _number_text(s, decimal)
-        if x - x != 0.0 or "_" in s or (decimal == "," and "." in s):
-            return _number_text(s, decimal)
-        return x
-    if isinstance(value, bool):
-        raise ValueError("a TRUE/FALSE cell is not a number")
-    x = float(value)
-    if x - x != 0.0:
-        raise ValueError("not a finite number")
-    return x
-
-
-_QUARTER_RE = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$")
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
-_DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
-_PERIOD_HELP = (
-    "use a year (2024), quarter (2024-Q3), month (2024-03), date (2024-03-15) "
-    "or range (2024-01-01/2024-06-30)"
-)
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
-
-
-def _single_period(t: str) -> Period:
-    if len(t) == 4 and t.isdigit():
-        y = int(t)
-        if y < 1:
-            raise ValueError(f"{t!r} is not a year")
-        return Period(t, dt.date(y, 1, 1), dt.date(y, 12, 31))
-    if m := _QUARTER_RE.match(t):
-        y, q = int(m.group(1)), int(m.group(2))
-        return Period(f"{y:04d}-Q{q}", dt.date(y, 3 * q - 2, 1), _month_end(y, 3 * q))
-    if m := _MONTH_RE.match(t):
-        y, mo = int(m.group(1)), int(m.group(2))
-        if not 1 <= mo <= 12:
-            raise ValueError(f"{t!r}: there is no month {mo}")
-        return Period(f"{y:04d}-{mo:02d}", dt.date(y, mo, 1), _month_end(y, mo))
-    if m := _DAY_RE.match(t):
-        try:
-            d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError as exc:
-            raise ValueError(f"{t!r} is not a valid date ({exc})") from None
-        return Period(d.isoformat(), d, d)
-    raise ValueError(f"{t!r} is not a period: {_PERIOD_HELP}")
-
-
-def parse_period(value: Cell) -> Period:
-    """A period cell as a :class:`Period` (rules in the module documentation); ValueError if invalid."""
-    if value is None:
-        raise ValueError("the period is empty")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if float(value).is_integer() and 1000 <= value <= 9999:
-            value = str(int(value))
-        else:
-            raise ValueError(f"{value!r} is not a period: {_PERIOD_HELP}")
-    t = " ".join(str(value).split())
-    if not t:
-        raise ValueError("the period is empty")
-    if "/" in t:
-        left, _, right = t.partition("/")
-        if "/" in right:
-            raise ValueError(f"{t!r} is not a period: a range has one '/'")
-        a, b = _single_period(left.strip()), _single_period(right.strip())
-        if b.end < a.start:
-            raise ValueError(f"{t!r}: the range ends before it starts")
-        return Period(f"{a.text}/{b.text}", a.start, b.end)
-    return _single_period(t)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -989,7 +284,7 @@ class _Errors:
     def add(self, row: int, column: str, value: Cell, message: str) -> None:
         self.count += 1
         if len(self.items) < self.limit:
-            self.items.append(RowError(row, column, _cell_text(value), message))
+            self.items.append(RowError(row, column, cell_text(value), message))
 
 
 class _Skips:
@@ -1004,7 +299,7 @@ class _Skips:
     def not_available(self, row: int, label: str, value: Cell) -> None:
         self.na += 1
         if len(self.markers) < 10:
-            self.markers.add(_cell_text(value))
+            self.markers.add(cell_text(value))
         if self.first_na is None:
             self.first_na = (row, label)
 
@@ -1086,10 +381,10 @@ def _read_long(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
             a, k, v = row[ia], row[ii], row[iv]
             area = texts.get(a)
             if area is None:
-                area = texts[a] = _cell_text(a)
+                area = texts[a] = cell_text(a)
             ind = texts.get(k)
             if ind is None:
-                ind = texts[k] = _cell_text(k)
+                ind = texts[k] = cell_text(k)
             if ip is not None:
                 pv = row[ip]
                 per = periods.get(pv)
@@ -1123,7 +418,7 @@ def _read_long(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
                     x = parse_number(v, decimal)
                 except ValueError as exc:
                     bad = str(exc)
-                if not area and not ind and x is None and bad is None and not _cell_text(pv):
+                if not area and not ind and x is None and bad is None and not cell_text(pv):
                     empty += 1
                     continue  # an empty row (its mapped cells are blank)
                 failed = False
@@ -1149,7 +444,7 @@ def _read_long(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
                 if failed:
                     continue
             if dcols:
-                dkey = tuple([_cell_text(row[j]) for _, j in dcols])
+                dkey = tuple([cell_text(row[j]) for _, j in dcols])
                 dis = disaggs.get(dkey)
                 if dis is None:
                     dis = disaggs[dkey] = {n: t for (n, _), t in zip(dcols, dkey, strict=True) if t}
@@ -1174,8 +469,8 @@ def _read_long(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
                     dis,
                     per.start,
                     per.end,  # type: ignore[union-attr,arg-type]
-                    _cell_text(row[isrc]) if isrc is not None else "",
-                    _cell_text(row[inote]) if inote is not None else "",
+                    cell_text(row[isrc]) if isrc is not None else "",
+                    cell_text(row[inote]) if inote is not None else "",
                 )
             else:
                 rec = ObservationRecord(r, area, ind, per.text, x, dis, per.start, per.end)  # type: ignore[union-attr,arg-type]
@@ -1230,12 +525,12 @@ def _read_wide(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
             a = row[ia]
             area = texts.get(a)
             if area is None:
-                area = texts[a] = _cell_text(a)
+                area = texts[a] = cell_text(a)
             pv = row[ip] if ip is not None else None
             if all(x is None and bad is None for *_, x, bad in values):
                 # No value in any indicator column: nothing to import, whatever the area and period say (a
                 # downloaded template lists every ward; a team fills in the wards it has numbers for).
-                if area or _cell_text(pv):
+                if area or cell_text(pv):
                     skips.blank += len(values)
                 empty += 1
                 continue
@@ -1263,14 +558,14 @@ def _read_wide(table: Table, plan: _Plan, max_errors: int) -> ReadResult:
             if failed:
                 continue
             if dcols:
-                dkey = tuple(_cell_text(row[j]) for _, j in dcols)
+                dkey = tuple(cell_text(row[j]) for _, j in dcols)
                 dis = disaggs.get(dkey)
                 if dis is None:
                     dis = disaggs[dkey] = {n: t for (n, _), t in zip(dcols, dkey, strict=True) if t}
             else:
                 dkey, dis = (), _EMPTY
-            src = _cell_text(row[isrc]) if isrc is not None else ""
-            note = _cell_text(row[inote]) if inote is not None else ""
+            src = cell_text(row[isrc]) if isrc is not None else ""
+            note = cell_text(row[inote]) if inote is not None else ""
             for _, code, label, v, x, _ in values:
                 if x is None:
                     skips.blank += 1

@@ -1,8 +1,8 @@
 """3W/4W sheets ("who does what where", and when): one activity per row, columns found by HXL hashtags.
 
 No Django: bytes in → activity records plus row errors out; records → CSV or XLSX bytes out. Reading goes
-through :mod:`tamasuk.interop.tabular` (CSV/XLSX decoding, the hashtag row, tag patterns, numbers and
-periods), so a 3W sheet is read by the same rules as an indicator table.
+through the tabular modules (:mod:`.decoding` opens CSV/XLSX, :mod:`.hxl` finds the hashtag row and matches tag
+patterns, :mod:`.values` reads numbers and periods), so a 3W sheet is read by the same rules as an indicator table.
 
     result = read(data, "3w.xlsx")                       # default hashtags, see DEFAULT_COLUMNS
     result = read(data, "3w.csv", {"area": "#adm1"})     # override some roles
@@ -41,9 +41,9 @@ Columns
     A count cell holding a small-cell marker (``<5``: fewer than 5; ``x``: hidden so that a small count
     cannot be worked out), as published exports write them, is read as not given (None), like ``n/a``.
 
-    Dates: anything :func:`tabular.parse_period` reads (``2024-03-15``, ``2024-03``, ``2024-Q1``, ``2024``, an
+    Dates: anything :func:`values.parse_period` reads (``2024-03-15``, ``2024-03``, ``2024-Q1``, ``2024``, an
     XLSX date cell), and also ``1 March 2015``, ``March 1, 2015`` and ``1-Mar-2015`` (English month names).
-    Numbers follow :func:`tabular.parse_number` (``1,234``, ``12%``…); ``n/a`` and the other
+    Numbers follow :func:`values.parse_number` (``1,234``, ``12%``…); ``n/a`` and the other
     not-available markers leave the value unknown. A blank row (every mapped cell blank) is skipped.
 
 Errors
@@ -51,7 +51,7 @@ Errors
     header) and the cell: a missing organisation, sector or area, a cell that is not a number, a negative
     or fractional count, an end before the start, a total below women + men. A row with an error gives
     no record; the others are still read, so the whole file can be reported. Problems with the file as a
-    whole (no hashtag row, a column that cannot be found) raise :class:`tabular.TabularError`.
+    whole (no hashtag row, a column that cannot be found) raise :class:`decoding.TabularError`.
 
 Writing
     :func:`write` gives a UTF-8 CSV (with BOM, so Excel reads the accents) with a header row, a hashtag
@@ -73,21 +73,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from tamasuk.interop.tabular import (
-    MAX_ERRORS,
-    NOT_AVAILABLE,
-    Cell,
-    Column,
-    ColumnMap,
-    Layout,
-    RowError,
-    TabularError,
-    TagPattern,
-    layout,
-    parse_number,
-    parse_period,
-    read_table,
-)
+from tamasuk.interop.decoding import Cell, TabularError, read_table
+from tamasuk.interop.hxl import Column, Layout, TagPattern
+from tamasuk.interop.tabular import MAX_ERRORS, ColumnMap, RowError, layout
+from tamasuk.interop.values import NOT_AVAILABLE, parse_number, parse_period
 
 __all__ = [
     "ActivityRecord",

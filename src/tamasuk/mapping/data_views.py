@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tamasuk.cities.permissions import Action, can
-from tamasuk.interop.tabular import TabularError, read_table
+from tamasuk.interop.decoding import TabularError, read_table
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from tamasuk.audit.services import record
 from tamasuk.cities.models import City
 from tamasuk.cities.permissions import Action, can
-from tamasuk.interop import tabular
+from tamasuk.interop import decoding, hxl, tabular, values
 
 from . import blank_sheets, services
 from .imports import ImportJob, ImportTemplate, JobStatus, TableFormat
@@ -40,7 +40,7 @@ def _wordy(cell) -> bool:
     if not isinstance(cell, str) or not cell.strip():
         return False
     try:
-        tabular.parse_number(cell)
+        values.parse_number(cell)
     except ValueError:
         return True
     return False
@@ -61,9 +61,9 @@ def detect(data: bytes, file_name: str, indicators: list[Indicator]) -> dict:
     """The file's columns (hashtags and header names) and a suggested mapping. Raises ValidationError when
     the file cannot be read at all."""
     try:
-        table = tabular.read_table(data, file_name)
+        table = decoding.read_table(data, file_name)
         head = table.head()
-    except tabular.TabularError as exc:
+    except decoding.TabularError as exc:
         raise ValidationError(str(exc)) from exc
     if not head:
         raise ValidationError(_("The file has no rows."))
@@ -71,10 +71,10 @@ def detect(data: bytes, file_name: str, indicators: list[Indicator]) -> dict:
             "notes": list(table.notes)}
     try:
         lay = tabular.layout(table)
-    except tabular.TabularError as exc:
+    except decoding.TabularError as exc:
         # No hashtag row: offer the header names of the likeliest header row, to be mapped by hand.
         i = _header_guess(head)
-        columns = [{"index": j, "letter": tabular.column_letter(j), "header": str(c).strip(), "tag": ""}
+        columns = [{"index": j, "letter": hxl.column_letter(j), "header": str(c).strip(), "tag": ""}
                    for j, c in enumerate(head[i]) if isinstance(c, str | int | float) and str(c).strip()]
         info.update(hxl=False, untagged=str(exc), header_row=i + 1, hashtag_row=None, columns=columns)
     else:
@@ -96,7 +96,7 @@ def _specs(columns: list[dict]) -> dict[str, str]:
     for c in columns:
         spec = ""
         if c["tag"]:
-            pattern = tabular.TagPattern.parse(c["tag"])
+            pattern = hxl.TagPattern.parse(c["tag"])
             hits = [o for o in columns if o["tag"] and pattern.matches(_column(o))]
             spec = c["tag"] if len(hits) == 1 else ""
         if not spec and c["header"]:
@@ -108,9 +108,9 @@ def _specs(columns: list[dict]) -> dict[str, str]:
     return specs
 
 
-def _column(c: dict) -> tabular.Column:
-    tag = tabular.TagPattern.parse(c["tag"]) if c["tag"] else None
-    return tabular.Column(c["index"], tag.tag if tag else None, tuple(sorted(tag.include)) if tag else (),
+def _column(c: dict) -> hxl.Column:
+    tag = hxl.TagPattern.parse(c["tag"]) if c["tag"] else None
+    return hxl.Column(c["index"], tag.tag if tag else None, tuple(sorted(tag.include)) if tag else (),
                           (c["header"],) if c["header"] else ())
 
 
@@ -149,7 +149,7 @@ def _suggest(columns: list[dict], indicators: list[Indicator]) -> tuple[dict[str
         keys = {ind.code.casefold(), ind.name.casefold()}
         try:
             # An indicator without its own hashtag is named by the one its blank sheet carries.
-            pattern = tabular.TagPattern.parse(blank_sheets.hashtag(ind))
+            pattern = hxl.TagPattern.parse(blank_sheets.hashtag(ind))
         except ValueError:
             pattern = None
         for c, col in parsed:
@@ -161,7 +161,7 @@ def _suggest(columns: list[dict], indicators: list[Indicator]) -> tuple[dict[str
                 break
     for role in ROLES:
         for pattern in _ROLE_TAGS[role]:
-            p = tabular.TagPattern.parse(pattern)
+            p = hxl.TagPattern.parse(pattern)
             hit = next((c for c, col in parsed if c["index"] not in taken and p.matches(col)), None)
             if hit:
                 break
@@ -222,10 +222,10 @@ def create_job(*, actor, city: City, file_name: str, data: bytes,
 def _check_map(job: ImportJob, cmap: tabular.ColumnMap) -> None:
     """Does the map fit the file's columns? Reads only the first rows, so a big file answers at once."""
     try:
-        table = tabular.read_table(bytes(job.content), job.file_name, sheet=cmap.sheet)
-        head = tabular.Table(table.head(), table.sheet, delimiter=table.delimiter)
+        table = decoding.read_table(bytes(job.content), job.file_name, sheet=cmap.sheet)
+        head = decoding.Table(table.head(), table.sheet, delimiter=table.delimiter)
         (tabular.records_wide if cmap.wide_indicators else tabular.records_long)(head, cmap)
-    except (tabular.TabularError, ValueError) as exc:
+    except (decoding.TabularError, ValueError) as exc:
         raise ValidationError(str(exc)) from exc
 
 
@@ -375,7 +375,7 @@ class Progress:
             self.side = None
 
 
-def _counting(table: tabular.Table, progress: Progress, total: int) -> tabular.Table:
+def _counting(table: decoding.Table, progress: Progress, total: int) -> decoding.Table:
     """The same table, reporting the rows read as it is iterated."""
 
     def source():
@@ -384,21 +384,21 @@ def _counting(table: tabular.Table, progress: Progress, total: int) -> tabular.T
                 progress(n, max(total, n))
             yield row
 
-    return tabular.Table(source=source, sheet=table.sheet, sheet_names=table.sheet_names,
+    return decoding.Table(source=source, sheet=table.sheet, sheet_names=table.sheet_names,
                          encoding=table.encoding, delimiter=table.delimiter, notes=table.notes)
 
 
-def _labels(table: tabular.Table, cmap: tabular.ColumnMap) -> dict[str, str]:
+def _labels(table: decoding.Table, cmap: tabular.ColumnMap) -> dict[str, str]:
     """How errors name the area, indicator and value columns ("B (Ward code)"), as the reader names its own;
     in wide format each indicator's column under "wide:<code>"."""
     try:
         lay = tabular.layout(table, cmap)
-    except tabular.TabularError:
+    except decoding.TabularError:
         return {}
 
     def find(spec: str):
         if spec.startswith("#"):
-            pattern = tabular.TagPattern.parse(spec)
+            pattern = hxl.TagPattern.parse(spec)
             return next((c for c in lay.columns if pattern.matches(c)), None)
         key = " ".join(spec.split()).casefold()
         return next((c for c in lay.columns if key in {" ".join(h.split()).casefold() for h in c.headers}), None)
@@ -448,11 +448,11 @@ def _run(job: ImportJob, dry_run: bool, progress: Progress) -> str:
     cmap = tabular.ColumnMap.from_dict(job.column_map)
     progress.phase("reading")
     try:
-        table = tabular.read_table(data, job.file_name, sheet=cmap.sheet)
+        table = decoding.read_table(data, job.file_name, sheet=cmap.sheet)
         total = data.count(b"\n") if table.delimiter else 0  # a CSV file's rows, nearly; unknown for XLSX
         reader = tabular.records_wide if cmap.wide_indicators else tabular.records_long
         result = reader(_counting(table, progress, total), cmap, max_errors=ImportJob.ERROR_CAP)
-    except tabular.TabularError as exc:
+    except decoding.TabularError as exc:
         _finish(job.pk, JobStatus.FAILED, {"failure": "unreadable", "message": str(exc)})
         return JobStatus.FAILED
     labels = _labels(table, cmap)

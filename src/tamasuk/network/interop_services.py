@@ -90,7 +90,8 @@ from tamasuk.cities import publication
 from tamasuk.cities.models import Area, City
 from tamasuk.cities.permissions import Action, require
 from tamasuk.interop import hsds, threew
-from tamasuk.interop.tabular import RowError, TabularError
+from tamasuk.interop.decoding import TabularError
+from tamasuk.interop.tabular import RowError
 
 from . import queries, services
 from .models import Organisation, OrganisationType, Sector, Service
