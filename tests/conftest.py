@@ -50,11 +50,18 @@ def pytest_configure(config):
         config._tamasuk_skip_db = problem  # type: ignore[attr-defined]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist turns xdist_group marks into its groups
 def pytest_collection_modifyitems(config, items):
     problem = getattr(config, "_tamasuk_skip_db", None)
     if problem:
         for item in items:
             item.add_marker(pytest.mark.skip(reason=problem))
+    # `make test` runs on two workers (pytest-xdist, --dist loadgroup). Every browser test goes to one worker, so
+    # the served demo (`server`, minutes on a busy machine) and Chromium start once, not once per worker; being
+    # the largest group, it is handed out first and its waits overlap the other worker's in-process tests.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")
@@ -141,8 +148,11 @@ class FreshDatabase:
             self._admin("CREATE DATABASE " + self.name)
         else:
             self.url = f"sqlite:///{tmp / 'db.sqlite3'}"
+        from django.conf import settings
+
+        # The same storage as this process: a file uploaded through the test client is read by the worker there.
         self.env = {**os.environ, "DATABASE_URL": self.url, "HTTPS": "false", "TAMASUK_VAR_DIR": str(tmp),
-                    "PYTHONUNBUFFERED": "1"}
+                    "TAMASUK_MEDIA_ROOT": str(settings.MEDIA_ROOT), "PYTHONUNBUFFERED": "1"}
         self.tamasuk("migrate", "--noinput", "-v", "0")
 
     def _admin(self, sql: str) -> None:

@@ -29,7 +29,7 @@ REFS_SCRIPT = """
 import json
 from django.contrib.auth import get_user_model
 from tamasuk.cities.models import City
-from tamasuk.mapping.imports import ImportJob
+from tamasuk.imports.models import ImportJob
 from tamasuk.mapping.models import CommunityReport, PriorityProfile, Theme
 from tamasuk.network.models import Allocation, Forum, Meeting
 from tamasuk.plans.models import Evidence, NationalFramework, Plan, Review

@@ -86,11 +86,11 @@ def ward_rows(year: int, values: list, areas=WARDS, indicator="youth-unemploymen
 
 
 def upload(client, name: str, data: bytes, **extra):
-    return client.post(f"/c/{CITY}/import/", {"file": SimpleUploadedFile(name, data), **extra})
+    return client.post(f"/c/{CITY}/imports/observations/", {"file": SimpleUploadedFile(name, data), **extra})
 
 
 def job_of(response):
-    from tamasuk.mapping.models import ImportJob
+    from tamasuk.imports.models import ImportJob
 
     assert response.status_code == 302, response.content.decode()[:2000]
     return ImportJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
@@ -98,11 +98,11 @@ def job_of(response):
 
 def mapping_post(client, job, **fields):
     """Submit the mapping form as the page pre-filled it, with some fields changed."""
-    page = client.get(f"/c/{CITY}/import/{job.pk}/")
+    page = client.get(f"/c/{CITY}/imports/{job.pk}/")
     form = page.context["form"]
     data = {name: form[name].value() or "" for name in form.fields}
     data.update(fields)
-    return client.post(f"/c/{CITY}/import/{job.pk}/", data)
+    return client.post(f"/c/{CITY}/imports/{job.pk}/", data)
 
 
 def observation_count(period: str) -> int:
@@ -124,7 +124,7 @@ def refreshed(job):
 
 def start_hxl_dry_run(client, job):
     """An HXL file: the page shows what the hashtags name; one click starts the dry run."""
-    page = client.get(f"/c/{CITY}/import/{job.pk}/")
+    page = client.get(f"/c/{CITY}/imports/{job.pk}/")
     html = page.content.decode()
     assert "HXL hashtags found" in html and "#adm2+code" in html
     response = mapping_post(client, job)
@@ -138,13 +138,13 @@ def test_errors_are_listed_nothing_written_then_fixed_file_imports_once(live, co
     job = job_of(upload(coordinator, "wards-2021.xlsx", bad))
     start_hxl_dry_run(coordinator, job)
     # While queued, the page shows the progress block that htmx polls.
-    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/").content.decode()
-    assert f'hx-get="/c/{CITY}/import/{job.pk}/progress/"' in page and 'hx-trigger="every 1s"' in page
+    page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
+    assert f'hx-get="/c/{CITY}/imports/{job.pk}/progress/"' in page and 'hx-trigger="every 1s"' in page
 
     run_worker(live)
     job = refreshed(job)
     assert job.status == "dry-run-ready" and job.error_count == 2
-    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/").content.decode()
+    page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
     assert "Confirm import" not in page
     rows = {(e["row"], e["column"], e["value"]) for e in job.errors}
     # Spreadsheet rows as Excel shows them (two header rows), columns with their letter and header.
@@ -155,7 +155,7 @@ def test_errors_are_listed_nothing_written_then_fixed_file_imports_once(live, co
     assert observation_count("2021") == 0 and import_events() == before_events
 
     # The progress fragment of a finished job tells htmx to reload the page (the summary replaces the bar).
-    fragment = coordinator.get(f"/c/{CITY}/import/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    fragment = coordinator.get(f"/c/{CITY}/imports/{job.pk}/progress/", HTTP_HX_REQUEST="true")
     assert fragment["HX-Refresh"] == "true"
 
     good = xlsx(HEADER + ward_rows(2021, [31.5, 40, 22.25, 12]))
@@ -165,12 +165,12 @@ def test_errors_are_listed_nothing_written_then_fixed_file_imports_once(live, co
     job = refreshed(job)
     assert (job.status, job.summary["new"], job.summary["changed"], job.error_count) == ("dry-run-ready", 4, 0, 0)
     assert observation_count("2021") == 0, "a dry run writes nothing"
-    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/").content.decode()
+    page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
     assert "Confirm import" in page
 
-    response = coordinator.post(f"/c/{CITY}/import/{job.pk}/confirm/")
+    response = coordinator.post(f"/c/{CITY}/imports/{job.pk}/confirm/")
     assert response.status_code == 302 and refreshed(job).status == "queued" and not job.dry_run
-    coordinator.post(f"/c/{CITY}/import/{job.pk}/confirm/")  # a second click queues nothing more
+    coordinator.post(f"/c/{CITY}/imports/{job.pk}/confirm/")  # a second click queues nothing more
     run_worker(live)
     job = refreshed(job)
     assert job.status == "done" and job.summary["new"] == 4
@@ -181,7 +181,7 @@ def test_errors_are_listed_nothing_written_then_fixed_file_imports_once(live, co
     values = dict(Observation.objects.filter(period="2021", indicator__code="youth-unemployment")
                   .values_list("area__code", "value"))
     assert values == dict(zip(WARDS, [31.5, 40, 22.25, 12], strict=True))
-    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/").content.decode()
+    page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
     assert "4 values are now in the city" in page
 
     # The same file again: nothing new, nothing changed, nothing to confirm.
@@ -190,7 +190,7 @@ def test_errors_are_listed_nothing_written_then_fixed_file_imports_once(live, co
     run_worker(live)
     again = refreshed(again)
     assert (again.summary["new"], again.summary["changed"], again.summary["unchanged"]) == (0, 0, 4)
-    page = coordinator.get(f"/c/{CITY}/import/{again.pk}/").content.decode()
+    page = coordinator.get(f"/c/{CITY}/imports/{again.pk}/").content.decode()
     assert "Confirm import" not in page and "Nothing to import" in page
     assert import_events() == before_events + 1
 
@@ -202,7 +202,7 @@ def test_untagged_reference_file_is_rejected_clearly_without_a_mapping(live, coo
     data = (REFERENCE / "hxl" / "input-untagged.csv").read_bytes()
     job = job_of(upload(coordinator, "input-untagged.csv", data))
     assert job.status == "uploaded" and DBTaskResult.objects.count() == queued, "no dry run without a mapping"
-    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/").content.decode()
+    page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
     assert "No HXL hashtags in this file" in page and "has no row of HXL hashtags" in page
     # The header names offered for mapping are the file's (its second row), not its group row.
     assert "Organización" in page and "Departamento/Provincia/Estado" in page
@@ -223,7 +223,7 @@ def test_a_mapping_saved_as_template_is_reused_for_the_next_file(live, coordinat
 
     job = job_of(upload(coordinator, "food.csv", csv([10, 11, 12, 13])))
     assert job.status == "uploaded"
-    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/")
+    page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/")
     form = page.context["form"]
     # Header names were recognised and pre-selected.
     assert {r: form[f"role_{r}"].value() for r in ("area", "indicator", "period", "value")} == {
@@ -239,7 +239,7 @@ def test_a_mapping_saved_as_template_is_reused_for_the_next_file(live, coordinat
 
     # The next file of the same shape: choose the template, and the dry run starts at once.
     job2 = job_of(upload(coordinator, "food-2.csv", csv([10, 11, 12.5, 13]), template=template.pk))
-    assert job2.status == "queued" and job2.template_id == template.pk
+    assert job2.status == "queued" and job2.options["template"] == template.pk
     run_worker(live)
     job2 = refreshed(job2)
     # The first file was only dry-run: everything is still new.
@@ -249,7 +249,7 @@ def test_a_mapping_saved_as_template_is_reused_for_the_next_file(live, coordinat
     other = b"Area,Year,Amount\nKE00100101,2020,3\n"
     job3 = job_of(upload(coordinator, "other.csv", other, template=template.pk))
     assert job3.status == "uploaded"
-    page = coordinator.get(f"/c/{CITY}/import/{job3.pk}/").content.decode()
+    page = coordinator.get(f"/c/{CITY}/imports/{job3.pk}/").content.decode()
     assert "does not fit this file" in page and "Ward" in page
 
 
@@ -258,7 +258,7 @@ def test_wide_format_one_column_per_indicator(live, coordinator):
     lines += [f"{a},2019,{20 + i},{30 + i}" for i, a in enumerate(WARDS)]
     lines += [f"{WARDS[0]},2019-Q5,1,2"]
     job = job_of(upload(coordinator, "wide.csv", ("\n".join(lines) + "\n").encode()))
-    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/")
+    page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/")
     form = page.context["form"]
     assert form["format"].value() == "wide"
     assert form["wide_youth-unemployment"].value() == "2" and form["wide_food-insecurity"].value() == "3"
@@ -271,14 +271,14 @@ def test_wide_format_one_column_per_indicator(live, coordinator):
 
 
 def test_upload_limits_are_explained(live, coordinator, monkeypatch):
-    from tamasuk.mapping import import_services
+    from tamasuk.mapping.observation_import import ObservationsImport
 
-    response = coordinator.post(f"/c/{CITY}/import/", {"file": SimpleUploadedFile("notes.docx", b"x")})
+    response = coordinator.post(f"/c/{CITY}/imports/observations/", {"file": SimpleUploadedFile("notes.docx", b"x")})
     assert response.status_code == 200 and "CSV file or an Excel workbook" in response.content.decode()
-    monkeypatch.setattr(import_services, "MAX_UPLOAD_BYTES", 10)
-    response = coordinator.post(f"/c/{CITY}/import/", {"file": SimpleUploadedFile("big.csv", b"a,b\n1,2\n3,4\n")})
+    monkeypatch.setattr(ObservationsImport, "max_bytes", 10)
+    response = coordinator.post(f"/c/{CITY}/imports/observations/", {"file": SimpleUploadedFile("big.csv", b"a,b\n1,2\n3,4\n")})
     assert response.status_code == 200 and "the limit is" in response.content.decode()
-    response = coordinator.post(f"/c/{CITY}/import/", {"file": SimpleUploadedFile("old.xls", b"\xd0\xcf\x11\xe0")})
+    response = coordinator.post(f"/c/{CITY}/imports/observations/", {"file": SimpleUploadedFile("old.xls", b"\xd0\xcf\x11\xe0")})
     assert "CSV file or an Excel workbook" in response.content.decode()
 
 
@@ -292,8 +292,8 @@ def test_only_the_city_team_that_edits_data_sees_the_link(live):
         c = Client()
         c.force_login(get_user_model().objects.get(username=username))
         page = c.get(f"/c/{CITY}/").content.decode()
-        assert (f'href="/c/{CITY}/import/"' in page) is shown, username
-        assert c.get(f"/c/{CITY}/import/").status_code == (200 if shown else 403)
+        assert (f'href="/c/{CITY}/imports/"' in page) is shown, username
+        assert c.get(f"/c/{CITY}/imports/observations/").status_code == (200 if shown else 403)
 
 
 def client_of(username):
@@ -319,12 +319,12 @@ def finest_wards(n=None):
 def test_the_analyst_imports_a_file_start_to_finish(live):
     """Journey 2.1 says coordinator or analyst: the analyst uploads, runs the dry run and confirms."""
     analyst = client_of("analyst")
-    assert f'href="/c/{CITY}/import/"' in analyst.get(f"/c/{CITY}/").content.decode()
+    assert f'href="/c/{CITY}/imports/"' in analyst.get(f"/c/{CITY}/").content.decode()
     job = job_of(upload(analyst, "analyst.xlsx", xlsx(HEADER + ward_rows(2016, [30, 31, 32, 33]))))
     start_hxl_dry_run(analyst, job)
     run_worker(live)
     assert refreshed(job).may_confirm
-    assert analyst.post(f"/c/{CITY}/import/{job.pk}/confirm/").status_code == 302
+    assert analyst.post(f"/c/{CITY}/imports/{job.pk}/confirm/").status_code == 302
     run_worker(live)
     assert refreshed(job).status == "done" and observation_count("2016") == 4
 
@@ -361,7 +361,7 @@ def test_values_the_unit_rules_out_are_errors_with_row_column_and_value(live, co
     assert "whole number" in messages[(3, "F (youth-enrolled)")]
     assert "Young people is 300" in messages[(5, "F (youth-enrolled)")]
     assert not job.may_confirm and observation_count("2015") == 0
-    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/").content.decode()
+    page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
     assert "<td>2</td><td>C (youth-unemployment)</td>" in page and "Confirm import" not in page
 
 
@@ -375,11 +375,11 @@ def test_rows_are_counted_as_the_file_has_them_and_the_imported_values_are_linke
     run_worker(live)
     job = refreshed(job)
     assert (job.summary["rows"], job.summary["values"], job.summary["new"]) == (10, 20, 20)
-    page = coordinator.get(f"/c/{CITY}/import/{job.pk}/").content.decode()
+    page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
     assert "10 rows (20 values)" in page
-    coordinator.post(f"/c/{CITY}/import/{job.pk}/confirm/")
+    coordinator.post(f"/c/{CITY}/imports/{job.pk}/confirm/")
     run_worker(live)
-    page = coordinator.get(f"/c/{CITY}/import/{refreshed(job).pk}/").content.decode()
+    page = coordinator.get(f"/c/{CITY}/imports/{refreshed(job).pk}/").content.decode()
     assert "10 rows (20 values)" in page and "20 of 20 rows" not in page
     link = f'href="/c/{CITY}/import/{job.pk}/values/"'
     assert link in page and "See the imported values" in page
@@ -395,7 +395,7 @@ def test_a_blank_sheet_per_indicator_set_imports_without_any_mapping(live, coord
 
     from tamasuk.mapping.models import Indicator
 
-    page = coordinator.get(f"/c/{CITY}/import/").content.decode()
+    page = coordinator.get(f"/c/{CITY}/imports/observations/").content.decode()
     assert f'href="/c/{CITY}/import/blank/basic_needs.xlsx"' in page
     assert f'href="/c/{CITY}/import/blank/basic_needs.csv"' in page
     basic = list(Indicator.objects.filter(city__slug=CITY, theme__group="basic_needs").order_by("theme__order",

@@ -51,15 +51,15 @@ MATRIX = {
     "web:login": ("get", {}, everyone(302, anonymous=200)),
     "web:logout": ("post", {}, everyone(302)),
     "set_language": ("post", {}, everyone(302)),
-    "web:tokens": ("get", {}, web({}, default=200)),
-    "web:token_revoke": ("post", {"pk": "admin_token"}, web({"admin": 302}, default=404)),
+    "api:tokens": ("get", {}, web({}, default=200)),
+    "api:token_revoke": ("post", {"pk": "admin_token"}, web({"admin": 302}, default=404)),
     "web:city": ("get", {"slug": "mombasa"}, web(READERS)),
-    "web:area": ("get", {"slug": "mombasa", "code": "KE001003"}, web(READERS)),
-    "web:memberships": ("get", {"slug": "mombasa"}, web({"admin": 200})),
-    "web:membership_change": ("post", {"slug": "mombasa", "pk": "member_membership"}, web({"admin": 302})),
-    "web:audit": ("get", {"slug": "mombasa"}, web({"admin": 200, "auditor": 200})),
+    "mapping:area": ("get", {"slug": "mombasa", "code": "KE001003"}, web(READERS)),
+    "cities:memberships": ("get", {"slug": "mombasa"}, web({"admin": 200})),
+    "cities:membership_change": ("post", {"slug": "mombasa", "pk": "member_membership"}, web({"admin": 302})),
+    "audit:audit": ("get", {"slug": "mombasa"}, web({"admin": 200, "auditor": 200})),
     # The city's settings (languages, digits in Arabic, coverage and small-count thresholds): admin, coordinator.
-    "web:city_settings": ("get", {"slug": "mombasa"}, web(PLANNERS)),
+    "cities:city_settings": ("get", {"slug": "mombasa"}, web(PLANNERS)),
     # Uploading areas (GeoJSON, dry run then confirm): those who edit areas, admin and coordinator.
     "web:area_import": ("get", {"slug": "mombasa"}, web(PLANNERS)),
     # Erasing a person's contact details (audit payloads included) is the city administrator's alone.
@@ -72,10 +72,13 @@ MATRIX = {
     "mapping:profile_geojson": ("get", {"slug": "mombasa", "pk": "profile"}, web(PROFILE_READERS)),
     "mapping:hotspots": ("get", {"slug": "mombasa"}, web(ANALYSTS)),
     # Importing indicator data (journey 2.1): coordinators and analysts (Action.IMPORT_DATA).
-    "mapping:import": ("get", {"slug": "mombasa"}, web(ANALYSTS)),
-    "mapping:import_job": ("get", {"slug": "mombasa", "pk": "import_job"}, web(ANALYSTS)),
-    "mapping:import_progress": ("get", {"slug": "mombasa", "pk": "import_job"}, web(ANALYSTS)),
-    "mapping:import_confirm": ("post", {"slug": "mombasa", "pk": "import_job"}, web({k: 302 for k in ANALYSTS})),
+    "imports:jobs": ("get", {"slug": "mombasa"}, web(ANALYSTS)),
+    "imports:upload": ("get", {"slug": "mombasa", "kind": "observations"}, web(ANALYSTS)),
+    "imports:job": ("get", {"slug": "mombasa", "pk": "import_job"}, web(ANALYSTS)),
+    "imports:progress": ("get", {"slug": "mombasa", "pk": "import_job"}, web(ANALYSTS)),
+    "imports:confirm": ("post", {"slug": "mombasa", "pk": "import_job"}, web({k: 302 for k in ANALYSTS})),
+    "imports:retry": ("post", {"slug": "mombasa", "pk": "import_job"}, web({k: 302 for k in ANALYSTS})),
+    "imports:discard": ("post", {"slug": "mombasa", "pk": "import_job"}, web({k: 302 for k in ANALYSTS})),
     "mapping:import_values": ("get", {"slug": "mombasa", "pk": "import_job"}, web(ANALYSTS)),
     "mapping:import_blank_sheet": ("get", {"slug": "mombasa", "key": "all", "fmt": "xlsx"}, web(ANALYSTS)),
     "mapping:reports": ("get", {"slug": "mombasa"}, web(PROFILE_READERS)),
@@ -204,7 +207,7 @@ def test_every_url_is_declared():
 
 
 def _allocation(users, city, profile):
-    from tamasuk.network.allocation_services import save_allocation
+    from tamasuk.network.allocations.services import save_allocation
 
     row = {"rank": 1, "area": "KE00100101", "name": "x", "need": 1.0, "demand": 10, "allocated": 0, "unmet": 10,
            "given": [], "reason": "no participating organisation covers it"}
@@ -220,13 +223,13 @@ def _allocation(users, city, profile):
 def refs(db, users, city):
     from tamasuk.api.services import create_token
     from tamasuk.cities.models import Membership
-    from tamasuk.mapping.import_services import create_job
+    from tamasuk.imports.services import upload
     from tamasuk.mapping.models import CommunityReport, Theme
     from tamasuk.mapping.services import save_profile
 
     token, _ = create_token(actor=users["admin"], name="matrix")
     member_org = users["member"].organisations.get()
-    import_job = create_job(actor=users["coordinator"], city=city, file_name="matrix.csv",
+    import_job = upload(actor=users["coordinator"], city=city, kind="observations", file_name="matrix.csv",
                             data=b"Ward,Indicator,Year,Value\nKE00100301,food-insecurity,2024,3\n")
     profile = save_profile(actor=users["analyst"], city=city, name="matrix", period="2025",
                            spec={"level": 2}, results={"areas": [], "sensitivity": [], "indicators": []})
@@ -272,7 +275,7 @@ def _forum_refs(users, city, member_org, profile):
     """A city-only meeting with a decision citing the profile and an action item owned by the member's org."""
     import datetime as dt
 
-    from tamasuk.network import forum_services
+    from tamasuk.network.coordination import services as forum_services
     from tamasuk.network.models import Forum
 
     forum = Forum.objects.filter(city=city).first() or forum_services.create_forum(

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "tamasuk.audit",
     "tamasuk.cities",
+    "tamasuk.imports",
     "tamasuk.mapping",
     "tamasuk.network",
     "tamasuk.plans",
@@ -211,6 +212,12 @@ WHITENOISE_MAX_AGE = 60 * 60 * 24
 # Uploaded evidence: never served as static files, only through views that check who may read it.
 MEDIA_ROOT = Path(env_str("TAMASUK_MEDIA_ROOT", str(VAR_DIR / "media")))
 EVIDENCE_MAX_BYTES = env_int("TAMASUK_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+# Imported files (tamasuk.imports) live in the same storage, under imports/, until the job is imported or discarded.
+# A job held by a worker with no sign of life for this long had its worker die: it is marked failed, and may be
+# retried. On SQLite the sign of life pauses while an import writes, so it must exceed the longest import.
+IMPORT_JOB_TIMEOUT = env_int("TAMASUK_IMPORT_JOB_TIMEOUT", 30 * 60)
+# Files of imports left unfinished are deleted after this many days (`tamasuk purge_imports`, run by serve).
+IMPORT_FILE_DAYS = env_int("TAMASUK_IMPORT_FILE_DAYS", 14)
 
 # No inline scripts or styles anywhere: htmx and our few enhancements are static files.
 CONTENT_SECURITY_POLICY = {

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class MappingConfig(AppConfig):
     name = "tamasuk.mapping"
     verbose_name = _("Local mapping")
+
+    def ready(self):
+        from tamasuk.imports import adapters
+
+        from .observation_import import ObservationsImport
+
+        adapters.register(ObservationsImport())

@@ -1,8 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .import_services import EXTENSIONS, MAX_UPLOAD_BYTES
-from .imports import ImportTemplate, TableFormat
+from .models import TableFormat
 
 ROLE_LABELS = {
     "area": _("Area (code or name)"),
@@ -17,21 +16,6 @@ ROLE_LABELS = {
 }
 LONG_ROLES = ("indicator", "value")
 COMMON_ROLES = ("area", "period", "sex", "age", "group", "source", "note")
-
-
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Spreadsheet"), widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
-        help_text=_("CSV or Excel (.xlsx), up to %(limit)s MB, one sheet; with a row of HXL hashtags under the "
-                    "headers, or with headers you map on the next page.") % {"limit": MAX_UPLOAD_BYTES // 2**20})
-    template = forms.ModelChoiceField(label=_("Saved column mapping"), required=False,
-                                      queryset=ImportTemplate.objects.none(), empty_label=_("None: map the columns"))
-
-    def __init__(self, *args, templates, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["template"].queryset = templates
-        if not templates:
-            del self.fields["template"]
 
 
 class MappingForm(forms.Form):

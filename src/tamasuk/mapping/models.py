@@ -182,4 +182,25 @@ class PriorityProfile(Unchangeable):
         return self.name
 
 
-from .imports import ImportJob, ImportTemplate  # noqa: E402,F401
+class TableFormat(models.TextChoices):
+    LONG = "long", _("Long: one row per area, indicator and period")
+    WIDE = "wide", _("Wide: one column per indicator")
+
+
+class ImportTemplate(models.Model):
+    """A named column mapping, saved once and chosen again for the next file of the same shape."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="import_templates")
+    name = models.CharField(_("name"), max_length=120)
+    column_map = models.JSONField(_("column mapping"))
+    format = models.CharField(_("format"), max_length=8, choices=TableFormat.choices, default=TableFormat.LONG)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["city", "name"], name="import_template_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import data_views, import_views, views
+from . import area_views, data_views, import_views, views
 
 app_name = "mapping"
 
 urlpatterns = [
+    path("c/<slug:slug>/areas/<str:code>/", area_views.area_page, name="area"),
     path("c/<slug:slug>/priorities/", views.priorities, name="priorities"),
     path("c/<slug:slug>/priorities/save/", views.save_profile, name="save_profile"),
     path("c/<slug:slug>/profiles/", views.profiles, name="profiles"),
@@ -19,10 +20,6 @@ urlpatterns = [
     path("c/<slug:slug>/indicators/", data_views.indicators, name="indicators"),
     path("c/<slug:slug>/indicators/<slug:code>/", data_views.edit_indicator, name="edit_indicator"),
     path("c/<slug:slug>/themes/<int:pk>/", data_views.rename_theme, name="rename_theme"),
-    path("c/<slug:slug>/import/", import_views.upload, name="import"),
-    path("c/<slug:slug>/import/<int:pk>/", import_views.job_page, name="import_job"),
-    path("c/<slug:slug>/import/<int:pk>/progress/", import_views.progress, name="import_progress"),
-    path("c/<slug:slug>/import/<int:pk>/confirm/", import_views.confirm, name="import_confirm"),
     path("c/<slug:slug>/import/<int:pk>/values/", import_views.job_values, name="import_values"),
     path("c/<slug:slug>/import/blank/<slug:key>.<str:fmt>", import_views.blank_sheet, name="import_blank_sheet"),
 ]
