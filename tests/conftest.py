@@ -165,6 +165,10 @@ class FreshDatabase:
         return subprocess.run([sys.executable, "-m", "tamasuk", *args], env=self.env, cwd=ROOT,
                               capture_output=True, text=True, timeout=timeout, check=True)
 
+    def run_worker(self) -> str:
+        """The real task worker (django-tasks-db's, as `tamasuk serve` starts it): runs every queued task, exits."""
+        return self.tamasuk("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--verbosity", "1").stdout
+
     def drop(self) -> None:
         if ON_POSTGRES:
             self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
@@ -175,6 +179,42 @@ def fresh_database(tmp_path):
     db = FreshDatabase(tmp_path)
     yield db
     db.drop()
+
+
+@pytest.fixture(scope="module")
+def worker_site(tmp_path_factory, django_db_blocker):
+    """A fresh database with the demo city, used both by this process's Django (the test client) and by the real
+    task worker in its own process (`worker_site.run_worker()`). A worker only sees committed rows, so these tests
+    cannot live in pytest-django's rolled-back transaction; Django's connection points at this database for the
+    module, and tests get it through `django_db_blocker.unblock()` (see the `live` fixtures that use it)."""
+    import dj_database_url
+
+    db = FreshDatabase(tmp_path_factory.mktemp("worker-site"))
+    db.tamasuk("demo")
+    from django.db import connections
+
+    conn = connections["default"]
+    saved = conn.settings_dict["NAME"]
+    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as mp:
+        # Playwright's session-wide browser (other modules) leaves an event loop marked running in this
+        # thread; nothing here is async, so Django's guard against sync database calls from async code
+        # does not apply.
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        conn.close()
+        conn.settings_dict["NAME"] = dj_database_url.parse(db.url)["NAME"]
+        try:
+            yield db
+        finally:
+            conn.close()
+            conn.settings_dict["NAME"] = saved
+    db.drop()
+
+
+@pytest.fixture
+def live(worker_site, django_db_blocker):
+    """The worker site, open to the database for one test."""
+    with django_db_blocker.unblock():
+        yield worker_site
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import dj_database_url
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,35 +22,6 @@ CITY = "mombasa"
 WARDS = ["KE00100101", "KE00100102", "KE00100103", "KE00100104"]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, django_db_blocker):
-    db = FreshDatabase(tmp_path_factory.mktemp("imports"))
-    db.tamasuk("demo")
-    from django.db import connections
-
-    conn = connections["default"]
-    saved = conn.settings_dict["NAME"]
-    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as mp:
-        # Playwright's session-wide browser (other modules) leaves an event loop marked running in this
-        # thread; nothing here is async, so Django's guard against sync database calls from async code
-        # does not apply.
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        conn.close()
-        conn.settings_dict["NAME"] = dj_database_url.parse(db.url)["NAME"]
-        try:
-            yield db
-        finally:
-            conn.close()
-            conn.settings_dict["NAME"] = saved
-    db.drop()
-
-
-@pytest.fixture
-def live(site, django_db_blocker):
-    with django_db_blocker.unblock():
-        yield site
-
-
 @pytest.fixture
 def coordinator(live):
     from django.contrib.auth import get_user_model
@@ -60,11 +30,6 @@ def coordinator(live):
     c = Client()
     c.force_login(get_user_model().objects.get(username="coordinator"))
     return c
-
-
-def run_worker(db: FreshDatabase) -> str:
-    """The real worker: runs every queued task, then exits."""
-    return db.tamasuk("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--verbosity", "1").stdout
 
 
 def xlsx(rows: list[list]) -> bytes:
@@ -141,7 +106,7 @@ def test_errors_are_listed_nothing_written_then_fixed_file_imports_once(live, co
     page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
     assert f'hx-get="/c/{CITY}/imports/{job.pk}/progress/"' in page and 'hx-trigger="every 1s"' in page
 
-    run_worker(live)
+    live.run_worker()
     job = refreshed(job)
     assert job.status == "dry-run-ready" and job.error_count == 2
     page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
@@ -161,7 +126,7 @@ def test_errors_are_listed_nothing_written_then_fixed_file_imports_once(live, co
     good = xlsx(HEADER + ward_rows(2021, [31.5, 40, 22.25, 12]))
     job = job_of(upload(coordinator, "wards-2021.xlsx", good))
     start_hxl_dry_run(coordinator, job)
-    run_worker(live)
+    live.run_worker()
     job = refreshed(job)
     assert (job.status, job.summary["new"], job.summary["changed"], job.error_count) == ("dry-run-ready", 4, 0, 0)
     assert observation_count("2021") == 0, "a dry run writes nothing"
@@ -171,7 +136,7 @@ def test_errors_are_listed_nothing_written_then_fixed_file_imports_once(live, co
     response = coordinator.post(f"/c/{CITY}/imports/{job.pk}/confirm/")
     assert response.status_code == 302 and refreshed(job).status == "queued" and not job.dry_run
     coordinator.post(f"/c/{CITY}/imports/{job.pk}/confirm/")  # a second click queues nothing more
-    run_worker(live)
+    live.run_worker()
     job = refreshed(job)
     assert job.status == "done" and job.summary["new"] == 4
     assert observation_count("2021") == 4
@@ -187,7 +152,7 @@ def test_errors_are_listed_nothing_written_then_fixed_file_imports_once(live, co
     # The same file again: nothing new, nothing changed, nothing to confirm.
     again = job_of(upload(coordinator, "wards-2021.xlsx", good))
     start_hxl_dry_run(coordinator, again)
-    run_worker(live)
+    live.run_worker()
     again = refreshed(again)
     assert (again.summary["new"], again.summary["changed"], again.summary["unchanged"]) == (0, 0, 4)
     page = coordinator.get(f"/c/{CITY}/imports/{again.pk}/").content.decode()
@@ -234,13 +199,13 @@ def test_a_mapping_saved_as_template_is_reused_for_the_next_file(live, coordinat
     template = ImportTemplate.objects.get(city__slug=CITY, name="Ward food survey")
     assert template.column_map["area"] == "Ward" and template.format == "long"
     assert AuditEvent.objects.filter(action="import_template.create", object_id=str(template.pk)).count() == 1
-    run_worker(live)
+    live.run_worker()
     assert refreshed(job).summary["new"] == 4
 
     # The next file of the same shape: choose the template, and the dry run starts at once.
     job2 = job_of(upload(coordinator, "food-2.csv", csv([10, 11, 12.5, 13]), template=template.pk))
     assert job2.status == "queued" and job2.options["template"] == template.pk
-    run_worker(live)
+    live.run_worker()
     job2 = refreshed(job2)
     # The first file was only dry-run: everything is still new.
     assert (job2.status, job2.summary["new"], job2.error_count) == ("dry-run-ready", 4, 0)
@@ -264,7 +229,7 @@ def test_wide_format_one_column_per_indicator(live, coordinator):
     assert form["wide_youth-unemployment"].value() == "2" and form["wide_food-insecurity"].value() == "3"
     response = mapping_post(coordinator, job)
     assert response.status_code == 302
-    run_worker(live)
+    live.run_worker()
     job = refreshed(job)
     assert job.summary["new"] == 8 and job.error_count == 1
     assert job.errors[0]["row"] == 6 and job.errors[0]["column"] == "B (Year)" and job.errors[0]["value"] == "2019-Q5"
@@ -322,10 +287,10 @@ def test_the_analyst_imports_a_file_start_to_finish(live):
     assert f'href="/c/{CITY}/imports/"' in analyst.get(f"/c/{CITY}/").content.decode()
     job = job_of(upload(analyst, "analyst.xlsx", xlsx(HEADER + ward_rows(2016, [30, 31, 32, 33]))))
     start_hxl_dry_run(analyst, job)
-    run_worker(live)
+    live.run_worker()
     assert refreshed(job).may_confirm
     assert analyst.post(f"/c/{CITY}/imports/{job.pk}/confirm/").status_code == 302
-    run_worker(live)
+    live.run_worker()
     assert refreshed(job).status == "done" and observation_count("2016") == 4
 
 
@@ -350,7 +315,7 @@ def test_values_the_unit_rules_out_are_errors_with_row_column_and_value(live, co
              f"{w[3]},2015,100,0,300,301"]       # row 5: 301 enrolled of 300 young people
     job = job_of(upload(coordinator, "ranges.csv", ("\n".join(lines) + "\n").encode()))
     assert mapping_post(coordinator, job).status_code == 302
-    run_worker(live)
+    live.run_worker()
     job = refreshed(job)
     got = {(e["row"], e["column"], e["value"]) for e in job.errors}
     assert got == {(2, "C (youth-unemployment)", "140"), (3, "D (violent-crime)", "-4"),
@@ -372,13 +337,13 @@ def test_rows_are_counted_as_the_file_has_them_and_the_imported_values_are_linke
     lines += [f"{code},2014,{20 + i},{30 + i}" for i, (code, _name) in enumerate(wards)]
     job = job_of(upload(coordinator, "ten-rows.csv", ("\n".join(lines) + "\n").encode()))
     assert mapping_post(coordinator, job).status_code == 302
-    run_worker(live)
+    live.run_worker()
     job = refreshed(job)
     assert (job.summary["rows"], job.summary["values"], job.summary["new"]) == (10, 20, 20)
     page = coordinator.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
     assert "10 rows (20 values)" in page
     coordinator.post(f"/c/{CITY}/imports/{job.pk}/confirm/")
-    run_worker(live)
+    live.run_worker()
     page = coordinator.get(f"/c/{CITY}/imports/{refreshed(job).pk}/").content.decode()
     assert "10 rows (20 values)" in page and "20 of 20 rows" not in page
     link = f'href="/c/{CITY}/import/{job.pk}/values/"'
@@ -424,7 +389,7 @@ def test_a_blank_sheet_per_indicator_set_imports_without_any_mapping(live, coord
     wb.save(buf)
     job = job_of(upload(coordinator, "filled.xlsx", buf.getvalue()))
     assert mapping_post(coordinator, job).status_code == 302  # the page's own suggestion, unchanged
-    run_worker(live)
+    live.run_worker()
     job = refreshed(job)
     assert (job.error_count, job.summary["new"], job.summary["rows"]) == (0, 3 * len(basic), 3), job.errors
 

@@ -288,6 +288,31 @@ def _forum_refs(users, city, member_org, profile):
     return forum, meeting, meeting.action_items.get()
 
 
+# The pipeline's upload page serves every kind of import; each kind has its own permission.
+IMPORT_KINDS = {
+    "observations": web(ANALYSTS),
+}
+
+
+def test_every_import_kind_is_declared():
+    from tamasuk.imports import adapters
+
+    assert {a.kind for a in adapters.kinds()} == set(IMPORT_KINDS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", sorted(IMPORT_KINDS))
+def test_import_upload_access(kind, role, client_for):
+    from django.urls import reverse
+
+    response = client_for(role).get(reverse("imports:upload", kwargs={"slug": "mombasa", "kind": kind}))
+    want = IMPORT_KINDS[kind][role]
+    if want == LOGIN:
+        assert response.status_code == 302 and "/login/" in response["Location"], (kind, role)
+    else:
+        assert response.status_code == want, (kind, role, response.status_code)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_access(name, role, refs, client_for):
