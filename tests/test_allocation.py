@@ -144,7 +144,7 @@ def test_without_javascript_the_sector_has_an_update_the_list_button(city, users
 def test_the_service_refuses_organisations_that_do_not_serve_the_sector(city, users, profile):
     from django.core.exceptions import ValidationError
 
-    from tamasuk.network.allocation_services import save_allocation
+    from tamasuk.network.allocations.services import save_allocation
     from tamasuk.network.models import Organisation
 
     outsider = Organisation.objects.filter(city=city).exclude(pk__in=_orgs_serving(city, "health")).first()
@@ -160,7 +160,7 @@ def test_a_decision_citing_an_allocation_shows_its_wards_on_the_meeting_page_and
     import shutil
     import subprocess
 
-    from tamasuk.network.allocation_services import cite_in_meeting, save_allocation
+    from tamasuk.network.allocations.services import cite_in_meeting, save_allocation
     from tamasuk.network.models import Meeting
 
     org = sorted(_orgs_serving(city, "health"))[0]

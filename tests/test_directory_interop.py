@@ -387,7 +387,7 @@ def test_sector_and_type_names_map_case_insensitively():
 
 def test_a_confirmation_that_no_longer_fits_the_directory_writes_nothing(city, wards, client_for, users):
     """Between the dry run and the confirmation someone else changed the directory: checked again, refused."""
-    from tamasuk.network import services as directory
+    from tamasuk.network.directory import services as directory
 
     existing = Service.objects.filter(city=city, confidential=False, start__isnull=False).first()
     c = client_for("coordinator")

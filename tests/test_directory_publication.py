@@ -27,8 +27,8 @@ from tamasuk.audit.models import AuditEvent
 from tamasuk.cities import publication
 from tamasuk.cities.models import Area
 from tamasuk.interop import hsds
-from tamasuk.network import queries
-from tamasuk.network import services as network_services
+from tamasuk.network.directory import queries
+from tamasuk.network.directory import services as network_services
 from tamasuk.network.models import Service
 
 SECRET = "Synthetic confidential address 7"

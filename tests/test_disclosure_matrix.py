@@ -810,7 +810,7 @@ SURFACES: dict[str, Callable | str] = {
 def seed(city, users) -> dict:
     from tamasuk.mapping import services as mapping_services
     from tamasuk.mapping.models import CommunityReport
-    from tamasuk.network import services as network_services
+    from tamasuk.network.directory import services as network_services
     from tamasuk.plans import services as plan_services
     from tamasuk.plans.models import Plan
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from tamasuk.audit.models import ERASE_ACTION, INSTALLATION_CHAIN, AuditEvent
 from tamasuk.audit.queries import find_person
 from tamasuk.audit.services import forget_person, record, verify_chain
-from tamasuk.network import services as network_services
+from tamasuk.network.directory import services as network_services
 from tamasuk.network.models import Organisation, Service
 from test_evidence_pack import chain_problem, manifest_problems
 from test_permission_matrix import MATRIX, refs  # noqa: F401 - refs is a fixture used through getfixturevalue

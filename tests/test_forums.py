@@ -11,7 +11,8 @@ import pytest
 from django.urls import reverse
 
 from tamasuk.audit.models import AuditEvent
-from tamasuk.network import forum_queries, forum_services
+from tamasuk.network.coordination import queries as forum_queries
+from tamasuk.network.coordination import services as forum_services
 from tamasuk.network.models import ActionItem, ActionStatus, Forum, Meeting, Organisation
 
 TODAY = dt.date.today()
@@ -190,7 +191,7 @@ def test_an_arabic_decision_comes_out_of_the_pdf_as_arabic(city, forum, users, m
     _pdftools()
     from django.utils import translation
 
-    from tamasuk.network import forum_minutes
+    from tamasuk.network.coordination import minutes as forum_minutes
 
     decision = "البدء بالأحياء العشرة الأكثر حاجة"
     meeting = _meeting(users, forum, member_org, other_org, decision=decision)

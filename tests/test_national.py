@@ -69,7 +69,7 @@ def kenya(db, city, users):
     """Plans of Mombasa and Kisumu aligned with a KEN framework; Kisumu also has a plan shared only with its
     network, which the national level must never see."""
     from tamasuk.cities.models import City
-    from tamasuk.network.services import create_organisation
+    from tamasuk.network.directory.services import create_organisation
 
     liaison, coordinator = users["national"], users["coordinator"]
     framework = services.create_framework(actor=liaison, country="KEN", name="NAP national test", start_year=2024,

@@ -9,9 +9,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tamasuk.network import queries
-from tamasuk.network import services as network_services
-from tamasuk.network.analysis_views import _drawing_key
+from tamasuk.network.directory import queries
+from tamasuk.network.directory import services as network_services
+from tamasuk.network.directory.analysis_views import _drawing_key
 from tamasuk.network.models import Organisation
 
 

@@ -304,7 +304,7 @@ def test_the_service_refuses_too(city, report, users):
 
 
 def test_names_query_leaves_out_accounts_named_after_roles(city, focal_point):
-    from tamasuk.network.queries import people_names
+    from tamasuk.network.directory.queries import people_names
 
     names = people_names(city)
     assert {"Chikondi", "Banda", "Chikondi Banda", "Amina Wanjiru"} <= set(names)

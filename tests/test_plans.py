@@ -198,7 +198,7 @@ def test_outside_the_city_team_small_counts_of_people_are_hidden(client_for, cit
 SETUP = """
 import django, datetime as dt; django.setup()
 from tamasuk.cities import services as cities
-from tamasuk.network.services import create_organisation
+from tamasuk.network.directory.services import create_organisation
 from tamasuk.plans import services
 city = cities.create_city(actor="setup", name="Racetown", slug="race", country="KEN", languages=["en"])
 org = create_organisation(actor="setup", city=city, name="Youth group", type="youth")

@@ -161,7 +161,7 @@ def test_a_thin_ranking_is_not_saved_unless_a_coordinator_flags_it(city, users, 
     csv_text = coordinator.get(reverse("mapping:profile_csv", args=["mombasa", profile.pk])).content.decode()
     assert "#meta+low_coverage" in csv_text and ",yes" in csv_text
 
-    from tamasuk.network import forum_services
+    from tamasuk.network.coordination import services as forum_services
     from tamasuk.network.models import Forum
 
     forum = Forum.objects.filter(city=city).first()

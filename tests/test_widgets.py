@@ -43,7 +43,7 @@ def test_no_form_asks_for_ctrl_click_and_open_ended_lists_are_checkable_lists():
                 continue
             elif (open_ended or len(list(field.choices)) > SHORT_FIXED_LISTS) and not isinstance(widget, CheckableList):
                 wrong.append(f"{found[-1]}: an open-ended list without search ({type(widget).__name__})")
-    assert "tamasuk.plans.forms.ActivityForm.partners" in found and "tamasuk.network.forum_forms.MeetingForm.attendees" in found
+    assert "tamasuk.plans.forms.ActivityForm.partners" in found and "tamasuk.network.coordination.forms.MeetingForm.attendees" in found
     assert wrong == []
 
 

@@ -8,7 +8,7 @@ from ninja import Field, Router, Schema
 
 from tamasuk.cities import queries as city_queries
 
-from . import queries
+from .directory import queries
 
 router = Router(tags=["directory"])
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from tamasuk.cities.models import Area, City
 
-from . import services
+from .directory import services
 from .models import LinkKind, OrganisationType, Sector
 
 # type → (how many, typical sectors, name pattern)
@@ -216,7 +216,7 @@ def _first_thursdays(today: dt.date, n: int) -> list[dt.date]:
 def load_forums(city: City, progress=lambda _m: None) -> None:
     """Two forums with six past meetings each, decisions (one citing a saved profile) and action items, some
     overdue, some done; dates count back from today so the forum page always has something overdue."""
-    from tamasuk.network import forum_services
+    from tamasuk.network.coordination import services as forum_services
     from tamasuk.network.models import ActionStatus, Organisation
 
     progress("Adding two coordination forums with past meetings…")

@@ -93,7 +93,7 @@ from tamasuk.interop import hsds, threew
 from tamasuk.interop.decoding import TabularError
 from tamasuk.interop.tabular import RowError
 
-from . import queries, services
+from .directory import queries, services
 from .models import Organisation, OrganisationType, Sector, Service
 
 MAX_UPLOAD = 5 * 1024 * 1024  # bytes: an import file is a sheet or a JSON document, never more

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from tamasuk.analysis.personal_data import EMAIL, NAME, PHONE, Finding, find_personal_data
 from tamasuk.cities.models import City
 
-from .queries import people_names
+from .directory.queries import people_names
 
 
 def kind_label(kind: str) -> str:

@@ -1,22 +1,25 @@
 from django.urls import path
 
-from . import allocation_views, analysis_views, forum_views, interop_views, views
+from . import interop_views
+from .allocations import allocation_views
+from .coordination import forum_views
+from .directory import analysis_views, organisation_views
 
 app_name = "network"
 
 urlpatterns = [
-    path("c/<slug:slug>/directory/", views.directory, name="directory"),
+    path("c/<slug:slug>/directory/", organisation_views.directory, name="directory"),
     path("c/<slug:slug>/coverage/", analysis_views.coverage, name="coverage"),
     path("c/<slug:slug>/allocations/new/", allocation_views.new_allocation, name="new_allocation"),
     path("c/<slug:slug>/allocations/<int:pk>/", allocation_views.allocation, name="allocation"),
     path("c/<slug:slug>/allocations/<int:pk>/allocation.csv", allocation_views.allocation_csv, name="allocation_csv"),
     path("c/<slug:slug>/network/", analysis_views.network, name="network"),
-    path("c/<slug:slug>/organisations/new/", views.new_organisation, name="new_organisation"),
-    path("c/<slug:slug>/organisations/<int:pk>/", views.organisation, name="organisation"),
-    path("c/<slug:slug>/organisations/<int:pk>/edit/", views.edit_organisation, name="edit_organisation"),
-    path("c/<slug:slug>/organisations/<int:pk>/links/", views.add_link, name="add_link"),
-    path("c/<slug:slug>/organisations/<int:pk>/services/new/", views.edit_service, name="new_service"),
-    path("c/<slug:slug>/organisations/<int:pk>/services/<int:service_pk>/", views.edit_service,
+    path("c/<slug:slug>/organisations/new/", organisation_views.new_organisation, name="new_organisation"),
+    path("c/<slug:slug>/organisations/<int:pk>/", organisation_views.organisation, name="organisation"),
+    path("c/<slug:slug>/organisations/<int:pk>/edit/", organisation_views.edit_organisation, name="edit_organisation"),
+    path("c/<slug:slug>/organisations/<int:pk>/links/", organisation_views.add_link, name="add_link"),
+    path("c/<slug:slug>/organisations/<int:pk>/services/new/", organisation_views.edit_service, name="new_service"),
+    path("c/<slug:slug>/organisations/<int:pk>/services/<int:service_pk>/", organisation_views.edit_service,
          name="edit_service"),
     path("c/<slug:slug>/directory/import/3w/", interop_views.threew_import, name="threew_import"),
     path("c/<slug:slug>/directory/export/3w/", interop_views.threew_export, name="threew_export"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tamasuk.web.widgets import CheckableList
 
-from .models import NOTE_VISIBILITIES, ActionStatus
+from ..models import NOTE_VISIBILITIES, ActionStatus
 
 
 class ForumForm(forms.Form):

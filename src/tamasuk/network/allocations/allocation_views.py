@@ -20,8 +20,9 @@ from tamasuk.mapping import queries as mapping_queries
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
-from . import allocation_services, queries
-from .models import Allocation, Meeting, Sector
+from ..directory import queries as directory_queries
+from ..models import Allocation, Meeting, Sector
+from . import services
 
 REASONS = {
     "served": lambda: _("served"),
@@ -44,7 +45,7 @@ def _inputs(request, city, data):
     stale = bool(data.get("run")) and data.get("listed_sector") != sector
     fresh_list = not data.get("run") or stale or bool(data.get("refresh"))
     # (Only the city team opens this page; it still reads services as the reader may see them.)
-    views = [v for v in queries.services(request.user, city)
+    views = [v for v in directory_queries.services(request.user, city)
              if v.service.sector == sector and v.organisation is not None]
     by_org = {}
     for v in views:
@@ -116,7 +117,7 @@ def new_allocation(request, city):
             rows, result = _run(request, city, profile, participants, total, rate)
     if request.method == "POST" and rows is not None:
         try:
-            allocation = allocation_services.save_allocation(
+            allocation = services.save_allocation(
                 actor=request.user, city=city, name=request.POST.get("name", ""), profile=profile, sector=sector,
                 unit=unit, total_capacity=total,
                 participants=[p for p in participants if p["taking_part"]], rows=rows)
@@ -148,8 +149,8 @@ def allocation(request, city, pk):
     if request.method == "POST":
         require(request.user, Action.EDIT_CITY_DATA, city)
         meeting = get_object_or_404(Meeting, pk=request.POST.get("meeting"), forum__city=city)
-        allocation_services.cite_in_meeting(actor=request.user, allocation=a, meeting=meeting,
-                                            text=request.POST.get("text") or _("Run the campaign as allocated in “%(name)s”.") % {"name": a.name})
+        services.cite_in_meeting(actor=request.user, allocation=a, meeting=meeting,
+                                 text=request.POST.get("text") or _("Run the campaign as allocated in “%(name)s”.") % {"name": a.name})
         messages.success(request, _("Attached to the meeting's decisions."))
         return redirect("network:allocation", city.slug, a.pk)
     for r in a.rows:

@@ -1,4 +1,4 @@
-"""Coordination forum pages. Thin: forum_queries for reads, forum_services for writes, forum_minutes for exports."""
+"""Coordination forum pages. Thin: queries for reads, services for writes, minutes for exports."""
 
 from __future__ import annotations
 
@@ -20,8 +20,11 @@ from tamasuk.cities.permissions import Action, can
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
-from . import forum_minutes, forum_queries, forum_services, queries
-from .forum_forms import (
+from ..directory import queries as directory_queries
+from ..models import ActionStatus
+from ..personal_data import PersonalDataFound
+from . import minutes, queries, services
+from .forms import (
     ActionItemForm,
     ActionItemFormSet,
     DecisionForm,
@@ -30,9 +33,6 @@ from .forum_forms import (
     MeetingForm,
     StatusForm,
 )
-from .models import ActionStatus
-from .personal_data import PersonalDataFound
-from .views import _leaf_areas
 
 
 @login_required
@@ -42,10 +42,10 @@ def forums(request, city):
     form = None
     if may_add:
         form = ForumForm(request.POST if request.method == "POST" else None,
-                         organisations=queries.organisations(request.user, city).filter(is_member=True))
+                         organisations=directory_queries.organisations(request.user, city).filter(is_member=True))
         if request.method == "POST" and form.is_valid():
             try:
-                forum = forum_services.create_forum(actor=request.user, city=city, **form.cleaned_data)
+                forum = services.create_forum(actor=request.user, city=city, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -54,11 +54,11 @@ def forums(request, city):
     elif request.method == "POST":
         raise PermissionDenied
     today = timezone.localdate()
-    items = list(forum_queries.action_items(request.user, city, status=ActionStatus.OPEN))
+    items = list(queries.action_items(request.user, city, status=ActionStatus.OPEN))
     rows = []
-    for f in forum_queries.forums(request.user, city):
+    for f in queries.forums(request.user, city):
         mine = [i for i in items if i.meeting.forum_id == f.pk]
-        meetings = forum_queries.meetings(request.user, city, f)
+        meetings = queries.meetings(request.user, city, f)
         rows.append({"forum": f, "name": f.display_name(translation.get_language()),
                      "last": meetings.filter(date__lte=today).first(),
                      "next": meetings.filter(date__gt=today).order_by("date").first(),
@@ -69,19 +69,19 @@ def forums(request, city):
 @login_required
 @city_page(Action.READ_CITY_DATA)
 def forum(request, city, pk):
-    f = forum_queries.forum(request.user, city, pk)
+    f = queries.forum(request.user, city, pk)
     today = timezone.localdate()
-    meetings = list(forum_queries.meetings(request.user, city, f))
-    items = list(forum_queries.action_items(request.user, city, forum=f, status=ActionStatus.OPEN))
+    meetings = list(queries.meetings(request.user, city, f))
+    items = list(queries.action_items(request.user, city, forum=f, status=ActionStatus.OPEN))
     items.sort(key=lambda i: (not i.is_overdue(today), i.due, i.pk))
     return render(request, "network/forum.html", {
         **city_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
         "members": f.members.all(), "today": today,
         "upcoming": sorted((m for m in meetings if m.date > today), key=lambda m: m.date),
         "past": [m for m in meetings if m.date <= today],
-        "items": [{"item": i, "overdue": i.is_overdue(today), "may_close": forum_queries.may_set_status(
+        "items": [{"item": i, "overdue": i.is_overdue(today), "may_close": queries.may_set_status(
             request.user, i)} for i in items],
-        "digest": forum_queries.digest(items, today),
+        "digest": queries.digest(items, today),
         "may_record": can(request.user, Action.EDIT_CITY_DATA, city),
         "is_city_team": can(request.user, Action.VIEW_SMALL_CELLS, city),
     })
@@ -90,10 +90,11 @@ def forum(request, city, pk):
 def _row_kwargs(request, city, f) -> dict:
     """What the decision and action-item rows offer: the profiles a decision may cite; an item's owner may be
     any organisation, the forum's members first; its areas are the city's wards."""
-    orgs = list(queries.organisations(request.user, city))
+    orgs = list(directory_queries.organisations(request.user, city))
     member_ids = set(f.members.values_list("pk", flat=True))
-    areas = Area.objects.filter(pk__in=[a.pk for a in _leaf_areas(request.user, city)]).order_by("code")
-    return {"decisions": {"profiles": forum_queries.profiles_to_cite(request.user, city)},
+    wards = directory_queries.leaf_areas(request.user, city)
+    areas = Area.objects.filter(pk__in=[a.pk for a in wards]).order_by("code")
+    return {"decisions": {"profiles": queries.profiles_to_cite(request.user, city)},
             "items": {"members": [o for o in orgs if o.pk in member_ids],
                       "others": [o for o in orgs if o.pk not in member_ids], "areas": areas}}
 
@@ -105,7 +106,7 @@ def _meeting_forms(request, city, f, data, meeting=None):
     """The meeting form and its two formsets. Attendees are the forum's members (every organisation of the
     directory when the forum lists none; a corrected meeting keeps those it recorded)."""
     member_ids = set(f.members.values_list("pk", flat=True))
-    attendee_qs = queries.organisations(request.user, city)
+    attendee_qs = directory_queries.organisations(request.user, city)
     if member_ids:
         recorded = set(meeting.attendees.values_list("pk", flat=True)) if meeting else set()
         attendee_qs = attendee_qs.filter(pk__in=member_ids | recorded)
@@ -142,14 +143,14 @@ def _one_more_row(data) -> bool:
 
 
 def _decision_inputs(decisions):
-    return [forum_services.DecisionInput(text=d["text"], profile=d.get("profile"), analysis_ref=d.get("analysis_ref")
-                                         or "", id=d.get("id"))
+    return [services.DecisionInput(text=d["text"], profile=d.get("profile"), analysis_ref=d.get("analysis_ref")
+                                   or "", id=d.get("id"))
             for d in decisions.cleaned_data if d and not d.get("remove")]
 
 
 def _item_inputs(items):
-    return [forum_services.ActionItemInput(text=i["text"], owner=i["owner"], due=i["due"],
-                                           areas=list(i.get("areas") or []), id=i.get("id"))
+    return [services.ActionItemInput(text=i["text"], owner=i["owner"], due=i["due"],
+                                     areas=list(i.get("areas") or []), id=i.get("id"))
             for i in items.cleaned_data if i and not i.get("remove")]
 
 
@@ -166,9 +167,9 @@ def _meeting_page(request, city, f, *, meeting=None):
         fields = {**form.cleaned_data, "decisions": _decision_inputs(decisions), "action_items": _item_inputs(items)}
         try:
             if meeting is None:
-                saved = forum_services.record_meeting(actor=request.user, forum=f, **fields)
+                saved = services.record_meeting(actor=request.user, forum=f, **fields)
             else:
-                saved = forum_services.update_meeting(
+                saved = services.update_meeting(
                     actor=request.user, meeting=meeting, **fields,
                     remove_decisions=[d["id"] for d in decisions.cleaned_data
                                       if d and d.get("remove") and d.get("id")],
@@ -192,13 +193,13 @@ def _meeting_page(request, city, f, *, meeting=None):
 @login_required
 @city_page(Action.EDIT_CITY_DATA)
 def new_meeting(request, city, pk):
-    return _meeting_page(request, city, forum_queries.forum(request.user, city, pk))
+    return _meeting_page(request, city, queries.forum(request.user, city, pk))
 
 
 @login_required
 @city_page(Action.EDIT_CITY_DATA)
 def edit_meeting(request, city, pk):
-    m = forum_queries.meeting(request.user, city, pk)
+    m = queries.meeting(request.user, city, pk)
     return _meeting_page(request, city, m.forum, meeting=m)
 
 
@@ -207,7 +208,7 @@ def edit_meeting(request, city, pk):
 def meeting_row(request, city, pk, kind):
     """One more empty decision or action-item row, for htmx to append without reloading the page (the form's
     row count is swapped in beside it); the page's "one more row" button does the same without JavaScript."""
-    f = forum_queries.forum(request.user, city, pk)
+    f = queries.forum(request.user, city, pk)
     if kind not in MAX_ROWS:
         raise Http404
     try:
@@ -226,15 +227,15 @@ def meeting_row(request, city, pk, kind):
 @login_required
 @city_page(Action.EDIT_CITY_DATA)
 def edit_forum(request, city, pk):
-    f = forum_queries.forum(request.user, city, pk)
+    f = queries.forum(request.user, city, pk)
     form = ForumForm(request.POST if request.method == "POST" else None,
                      initial={"name": f.name, "rhythm": f.rhythm, "description": f.description,
                               "members": list(f.members.all())},
-                     organisations=queries.organisations(request.user, city).filter(
+                     organisations=directory_queries.organisations(request.user, city).filter(
                          Q(is_member=True) | Q(pk__in=f.members.values("pk"))).order_by("name"))
     if request.method == "POST" and form.is_valid():
         try:
-            forum_services.update_forum(actor=request.user, forum=f, **form.cleaned_data)
+            services.update_forum(actor=request.user, forum=f, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -248,17 +249,17 @@ def edit_forum(request, city, pk):
 @login_required
 @city_page(Action.READ_CITY_DATA)
 def meeting(request, city, pk):
-    m = forum_queries.meeting(request.user, city, pk)
+    m = queries.meeting(request.user, city, pk)
     today = timezone.localdate()
-    notes = forum_queries.may_read_notes(request.user, m)
-    items = list(forum_queries.action_items(request.user, city, meeting=m))
+    notes = queries.may_read_notes(request.user, m)
+    items = list(queries.action_items(request.user, city, meeting=m))
     return render(request, "network/meeting.html", {
         **city_nav(request, city), "meeting": m, "forum": m.forum,
         "forum_name": m.forum.display_name(translation.get_language()), "notes": notes,
-        "decisions": [{"d": d, "allocation": forum_minutes.allocation_summary(d.allocation, translation.get_language())
+        "decisions": [{"d": d, "allocation": minutes.allocation_summary(d.allocation, translation.get_language())
                        if d.allocation_id else None}
                       for d in m.decisions.select_related("profile", "allocation")] if notes else [],
-        "items": [{"item": i, "overdue": i.is_overdue(today), "may_close": forum_queries.may_set_status(
+        "items": [{"item": i, "overdue": i.is_overdue(today), "may_close": queries.may_set_status(
             request.user, i)} for i in items],
         "other_languages": [(c, n) for c, n in settings.LANGUAGES if c != translation.get_language()],
         "may_correct": can(request.user, Action.EDIT_CITY_DATA, city),
@@ -277,10 +278,10 @@ def _file_name(m, ext: str) -> str:
 @login_required
 @city_page(Action.READ_CITY_DATA)
 def minutes_md(request, city, pk):
-    m = forum_queries.meeting(request.user, city, pk)
-    forum_queries.require_notes(request.user, m)
+    m = queries.meeting(request.user, city, pk)
+    queries.require_notes(request.user, m)
     with translation.override(_minutes_language(request)):
-        text = forum_minutes.markdown(m)
+        text = minutes.markdown(m)
     response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_file_name(m, "md")}"'
     return response
@@ -289,10 +290,10 @@ def minutes_md(request, city, pk):
 @login_required
 @city_page(Action.READ_CITY_DATA)
 def minutes_pdf(request, city, pk):
-    m = forum_queries.meeting(request.user, city, pk)
-    forum_queries.require_notes(request.user, m)
+    m = queries.meeting(request.user, city, pk)
+    queries.require_notes(request.user, m)
     with translation.override(_minutes_language(request)):
-        data = forum_minutes.pdf(m)
+        data = minutes.pdf(m)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_file_name(m, "pdf")}"'
     return response
@@ -302,14 +303,14 @@ def minutes_pdf(request, city, pk):
 @login_required
 @city_page(Action.READ_CITY_DATA)
 def action_item_status(request, city, pk):
-    item = forum_queries.action_item(request.user, city, pk)
-    if not forum_queries.may_set_status(request.user, item):
+    item = queries.action_item(request.user, city, pk)
+    if not queries.may_set_status(request.user, item):
         raise PermissionDenied
     form = StatusForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Unknown status."))
     status = form.cleaned_data["status"] or ActionStatus.DONE  # the plain button marks the item done
-    forum_services.set_action_item_status(actor=request.user, item=item, status=status)
+    services.set_action_item_status(actor=request.user, item=item, status=status)
     said = {ActionStatus.DONE: _("Marked done: %(text)s"), ActionStatus.DROPPED: _("Dropped: %(text)s"),
             ActionStatus.OPEN: _("Reopened: %(text)s")}[ActionStatus(status)]
     messages.success(request, said % {"text": item.text[:80]})

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tamasuk.web.widgets import CheckableList
 
-from .models import LinkKind, Organisation, OrganisationType, Sector, Service
+from ..models import LinkKind, Organisation, OrganisationType, Sector, Service
 
 
 class DirectoryFilter(forms.Form):

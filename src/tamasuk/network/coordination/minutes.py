@@ -16,9 +16,9 @@ from django.utils.translation import get_language, get_language_bidi
 
 from tamasuk.web.bidi import text_dir
 
-from .models import ActionStatus, Meeting
+from ..models import ActionStatus, Meeting
 
-PDF_CSS = Path(__file__).resolve().parent / "templates" / "network" / "minutes_pdf.css"
+PDF_CSS = Path(__file__).resolve().parents[1] / "templates" / "network" / "minutes_pdf.css"
 
 
 def _markdown_text(value: str) -> str:

@@ -6,10 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tamasuk.cities import queries as city_queries
 from tamasuk.cities.models import City
 from tamasuk.cities.permissions import Action, require
 
-from .models import Link, Organisation, Service
+from ..models import Link, Organisation, Service
+
+
+def leaf_areas(user, city: City) -> list:
+    """The city's finest areas (its wards) this reader may see, by code: the areas services cover, the
+    directory filters by and action items name."""
+    level = max(city_queries.levels(city) or [1])
+    return list(city_queries.areas(user, city, level=level).order_by("code"))
 
 
 def organisations(user, city: City):

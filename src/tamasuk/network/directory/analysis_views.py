@@ -21,8 +21,8 @@ from tamasuk.mapping import queries as mapping_queries
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
+from ..models import Organisation, OrganisationType, Sector
 from . import queries
-from .models import Organisation, OrganisationType, Sector
 
 TYPE_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
                 "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6"]

@@ -11,25 +11,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tamasuk.cities import publication
-from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, can
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
+from ..models import Organisation, Sector, Service
 from . import queries, services
 from .forms import DirectoryFilter, LinkForm, OrganisationForm, ServiceForm
-from .models import Organisation, Sector, Service
-
-
-def _leaf_areas(user, city):
-    level = max(city_queries.levels(city) or [1])
-    return list(city_queries.areas(user, city, level=level).order_by("code"))
 
 
 @login_required
 @city_page(Action.READ_CITY_DATA)
 def directory(request, city):
-    areas = _leaf_areas(request.user, city)
+    areas = queries.leaf_areas(request.user, city)
     form = DirectoryFilter(request.GET or None, areas=areas)
     sector = area = kind = None
     if form.is_valid():
@@ -112,7 +106,7 @@ def edit_organisation(request, city, pk):
 def edit_service(request, city, pk, service_pk=None):
     org = _editable(request, city, pk)
     service = get_object_or_404(Service, pk=service_pk, organisation=org) if service_pk else None
-    areas = _leaf_areas(request.user, city)
+    areas = queries.leaf_areas(request.user, city)
     form = ServiceForm(request.POST or None, instance=service, areas=areas,
                        may_share=can(request.user, Action.EDIT_CITY_DATA, city))
     if request.method == "POST" and form.is_valid():

@@ -10,7 +10,7 @@ from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City
 from tamasuk.cities.permissions import Action, can
 
-from .models import Link, Organisation, Sector, Service
+from ..models import Link, Organisation, Sector, Service
 
 ORG_FIELDS = ["name", "names", "type", "sectors", "description", "focal_point_name", "focal_point_email",
               "focal_point_phone", "is_member", "visibility"]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from tamasuk.cities.models import City
 from tamasuk.cities.permissions import Action, can, require, visible_levels
 
-from .models import ActionItem, ActionStatus, Forum, Meeting, Organisation
+from ..models import ActionItem, ActionStatus, Forum, Meeting, Organisation
 
 
 def forums(user, city: City):

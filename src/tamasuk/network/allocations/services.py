@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from tamasuk.audit.services import record
 
-from .models import Allocation, Decision, Meeting, Organisation, Sector, Service
+from ..models import Allocation, Decision, Meeting, Organisation, Sector, Service
 
 
 @transaction.atomic
