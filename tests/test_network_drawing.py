@@ -4,11 +4,14 @@ and a new link, organisation or ward served makes a new drawing at once (never a
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tamasuk.analysis import network_drawing as drawing
 from tamasuk.network.directory import queries
 from tamasuk.network.directory import services as network_services
 from tamasuk.network.directory.analysis_views import _drawing_key
@@ -62,3 +65,19 @@ def test_the_page_reads_the_same_few_queries_however_many_services_there_are(cli
     with CaptureQueriesContext(connection) as after:
         _page(coordinator, city)
     assert len(after) == len(before), [q["sql"][:120] for q in after.captured_queries]
+
+
+def test_the_drawing_is_made_from_plain_data_without_django():
+    """analysis.network_drawing takes plain records (dots, lines, positions, translated labels) and returns SVG."""
+    dots = [drawing.Dot(1, "Clinic <A>", "health", "Health provider"), drawing.Dot(2, "Police post", "police", "Police")]
+    svg = drawing.network_svg(dots, [(1, 2)], {1: (0.0, 0.0), 2: (1.0, 1.0)}, bridging={2},
+                              types=["health", "police"], title="The prevention network")
+    assert svg.count("<line ") == 1 and svg.count("<circle ") == 2
+    assert "<title>Clinic &lt;A&gt; — Health provider</title>" in svg
+    assert 'r="6" fill="#d95f02" stroke="#000"' in svg, "a bridging organisation is larger and ringed"
+    assert drawing.legend([("health", "Health"), ("police", "Police"), ("faith", "Faith")], {"police", "faith"}) == [
+        ("#d95f02", "Police"), ("#7570b3", "Faith")]
+    loaded = subprocess.run([sys.executable, "-c", "import sys, tamasuk.analysis.network_drawing; "
+                             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

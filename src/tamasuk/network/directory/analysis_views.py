@@ -1,10 +1,10 @@
-"""Coverage gaps and the network drawing: the directory turned into decisions. Thin: data in, analysis, render."""
+"""Coverage gaps and the network drawing: the directory turned into decisions. Thin: data in, analysis, render
+(the drawing itself is ``analysis.network_drawing``)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from html import escape
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from tamasuk.analysis import coverage as cov
 from tamasuk.analysis import network as net
+from tamasuk.analysis import network_drawing as drawing
 from tamasuk.analysis.choropleth import MapArea, choropleth
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action
@@ -21,11 +22,8 @@ from tamasuk.mapping import queries as mapping_queries
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
-from ..models import Organisation, OrganisationType, Sector
+from ..models import OrganisationType, Sector
 from . import queries
-
-TYPE_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
-                "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6"]
 
 
 @login_required
@@ -70,41 +68,6 @@ def coverage(request, city):
     })
 
 
-def legend(orgs: list[Organisation]) -> list[tuple[str, str]]:
-    types = [t for t, _label in OrganisationType.choices]
-    colour = {t: TYPE_COLOURS[i % len(TYPE_COLOURS)] for i, t in enumerate(types)}
-    present = {o.type for o in orgs}
-    return [(colour[t], str(OrganisationType(t).label)) for t in types if t in present]
-
-
-def network_svg(orgs: list[Organisation], G, positions, result, *, width=640, height=480) -> str:
-    """Organisations as dots coloured by type, links as lines; bridging organisations ringed.
-
-    The legend is HTML beside it (see `legend`): text inside a scaled-down SVG is unreadable on a phone and
-    does not follow the page's direction."""
-    types = [t for t, _label in OrganisationType.choices]
-    colour = {t: TYPE_COLOURS[i % len(TYPE_COLOURS)] for i, t in enumerate(types)}
-    bridging = {b.id for b in result.bridging}
-    by_id = {o.pk: o for o in orgs}
-    pad = 16
-    xy = {n: (pad + x * (width - 2 * pad), pad + y * (height - 2 * pad)) for n, (x, y) in positions.items()}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-labelledby="net-title"><title id="net-title">{escape(_("The prevention network"))}</title>']
-    for u, v in G.edges():
-        (x1, y1), (x2, y2) = xy[u], xy[v]
-        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#9aa3ad" '
-                     f'stroke-width="0.8" stroke-opacity="0.6"/>')
-    for n in G.nodes():
-        x, y = xy[n]
-        org = by_id[n]
-        ring = ' stroke="#000" stroke-width="2.5"' if n in bridging else ' stroke="#fff" stroke-width="1"'
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{6 if n in bridging else 4.5}" '
-                     f'fill="{colour[org.type]}"{ring}><title>{escape(org.name)} — '
-                     f'{escape(str(org.get_type_display()))}</title></circle>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 def _drawing_key(city, orgs, links, served) -> str:
     """A digest of everything the drawing and its analysis depend on, as this reader sees it, and the language:
     a new organisation, link, name, type, sector or ward served changes it, so a cached drawing is never stale."""
@@ -131,7 +94,12 @@ def _drawing(city, orgs, links, served):
                                            strength=ln.strength, since=ln.since) for ln in links])
     result = net.analyse(G, seed=1, max_suggestions=15)
     positions = net.layout(G, seed=1)
-    found = (result, network_svg(orgs, G, positions, result), G.number_of_edges())
+    by_id = {o.pk: o for o in orgs}
+    dots = [drawing.Dot(id=o.pk, name=o.name, type=o.type, type_label=str(o.get_type_display()))
+            for o in (by_id[n] for n in G.nodes())]
+    svg = drawing.network_svg(dots, G.edges(), positions, bridging={b.id for b in result.bridging},
+                              types=OrganisationType.values, title=_("The prevention network"))
+    found = (result, svg, G.number_of_edges())
     cache.set(key, found, timeout=DRAWING_CACHE_SECONDS)
     return found
 
@@ -154,7 +122,8 @@ def network(request, city):
     top = sorted(range(len(result.nodes)), key=lambda i: -result.betweenness[i])[:10]
     return render(request, "network/network.html", {
         **city_nav(request, city),
-        "svg": svg, "legend": legend(orgs),
+        "svg": svg, "legend": drawing.legend([(t, str(label)) for t, label in OrganisationType.choices],
+                                             {o.type for o in orgs}),
         "bridging": [{"org": by_id[b.id], "b": b} for b in result.bridging],
         "central": [{"org": by_id[result.nodes[i]], "betweenness": result.betweenness[i],
                      "degree": int(result.degree[i])} for i in top],
