@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import interop_views
 from .allocations import allocation_views
-from .coordination import forum_views
+from .coordination import forum_views, meeting_views
 from .directory import analysis_views, organisation_views
 
 app_name = "network"
@@ -28,11 +28,11 @@ urlpatterns = [
     path("c/<slug:slug>/forums/", forum_views.forums, name="forums"),
     path("c/<slug:slug>/forums/<int:pk>/", forum_views.forum, name="forum"),
     path("c/<slug:slug>/forums/<int:pk>/edit/", forum_views.edit_forum, name="edit_forum"),
-    path("c/<slug:slug>/forums/<int:pk>/meetings/new/", forum_views.new_meeting, name="new_meeting"),
-    path("c/<slug:slug>/forums/<int:pk>/meetings/rows/<str:kind>/", forum_views.meeting_row, name="meeting_row"),
-    path("c/<slug:slug>/meetings/<int:pk>/", forum_views.meeting, name="meeting"),
-    path("c/<slug:slug>/meetings/<int:pk>/edit/", forum_views.edit_meeting, name="edit_meeting"),
-    path("c/<slug:slug>/meetings/<int:pk>/minutes.md", forum_views.minutes_md, name="minutes_md"),
-    path("c/<slug:slug>/meetings/<int:pk>/minutes.pdf", forum_views.minutes_pdf, name="minutes_pdf"),
-    path("c/<slug:slug>/action-items/<int:pk>/status/", forum_views.action_item_status, name="action_item_status"),
+    path("c/<slug:slug>/forums/<int:pk>/meetings/new/", meeting_views.new_meeting, name="new_meeting"),
+    path("c/<slug:slug>/forums/<int:pk>/meetings/rows/<str:kind>/", meeting_views.meeting_row, name="meeting_row"),
+    path("c/<slug:slug>/meetings/<int:pk>/", meeting_views.meeting, name="meeting"),
+    path("c/<slug:slug>/meetings/<int:pk>/edit/", meeting_views.edit_meeting, name="edit_meeting"),
+    path("c/<slug:slug>/meetings/<int:pk>/minutes.md", meeting_views.minutes_md, name="minutes_md"),
+    path("c/<slug:slug>/meetings/<int:pk>/minutes.pdf", meeting_views.minutes_pdf, name="minutes_pdf"),
+    path("c/<slug:slug>/action-items/<int:pk>/status/", meeting_views.action_item_status, name="action_item_status"),
 ]
