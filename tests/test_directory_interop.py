@@ -14,7 +14,10 @@ from django.urls import reverse
 
 from tamasuk.audit.models import AuditEvent
 from tamasuk.cities.models import Area
-from tamasuk.interop import hsds, threew
+from tamasuk.interop import threew
+from tamasuk.interop.hsds.kinds import validate
+from tamasuk.interop.hsds.records import stable_id
+from tamasuk.interop.hsds.schemas import SCHEMA_ENV, load_schemas
 from tamasuk.network import interop_services as interop
 from tamasuk.network.models import Organisation, Service
 
@@ -245,7 +248,7 @@ def test_hsds_export_validates_and_never_holds_the_confidential_location_or_cont
     text = response.content.decode()
     assert SECRET not in text and SECRET_PHONE not in text
     doc = json.loads(text)
-    assert hsds.validate(doc, schemas=hsds.load_schemas(HSDS_DIR / "schema-compiled")) == []
+    assert validate(doc, schemas=load_schemas(HSDS_DIR / "schema-compiled")) == []
     assert doc["total_items"] == Organisation.objects.filter(city=city).count()
     # A confidential service whose wards and organisation the city keeps is not in the file at all (HSDS nests a
     # service in its organisation, and its service areas would place it), for every reader.
@@ -253,7 +256,7 @@ def test_hsds_export_validates_and_never_holds_the_confidential_location_or_cont
     located = [s for o in doc["contents"] for s in o.get("services", []) if s.get("service_at_locations")]
     assert located  # other services' addresses are exported: only the confidential one is withheld
     shelter_pk = Service.objects.get(city=city, name="Safe house").pk
-    assert hsds.stable_id("location", city.pk, shelter_pk) not in text
+    assert stable_id("location", city.pk, shelter_pk) not in text
 
 
 @needs_hsds
@@ -262,7 +265,7 @@ def test_hsds_export_ids_are_stable(city, client_for):
     one, two = (client_for("coordinator").get(url).json() for _ in range(2))
     assert one == two
     org = Organisation.objects.filter(city=city).first()
-    assert hsds.stable_id("organisation", city.pk, org.pk) in {o["id"] for o in one["contents"]}
+    assert stable_id("organisation", city.pk, org.pk) in {o["id"] for o in one["contents"]}
 
 
 @needs_hsds
@@ -342,7 +345,7 @@ def test_a_fixed_copy_of_the_official_example_imports_once(city, client_for, use
 
 
 def test_without_the_schemas_the_import_still_checks_and_says_so(city, client_for, monkeypatch, tmp_path):
-    monkeypatch.setenv(hsds.SCHEMA_ENV, str(tmp_path))  # an empty folder: no schema can be loaded
+    monkeypatch.setenv(SCHEMA_ENV, str(tmp_path))  # an empty folder: no schema can be loaded
     doc = {"id": "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610", "name": "Schema-less Org", "description": "x",
            "services": [{"id": "ac148810-d857-441c-9679-408f346de14b", "name": "Counselling", "status": "active",
                          "service_at_locations": [{"id": "e94c9f38-1e8f-4564-91d4-d53501ab1765",
@@ -362,7 +365,7 @@ def test_without_the_schemas_the_import_still_checks_and_says_so(city, client_fo
 
 
 def test_hsds_import_reports_unreadable_files_and_orphan_services(city, client_for, monkeypatch, tmp_path):
-    monkeypatch.setenv(hsds.SCHEMA_ENV, str(tmp_path))
+    monkeypatch.setenv(SCHEMA_ENV, str(tmp_path))
     url = reverse("network:hsds_import", args=[city.slug])
     bad = client_for("coordinator").post(url, {"file": _upload("x.json", b"{not json", "application/json"),
                                                 "sector": "health"})

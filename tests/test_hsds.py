@@ -9,21 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from tamasuk.interop import hsds
-from tamasuk.interop.hsds import (
-    ConfidentialLeak,
+from tamasuk.interop.hsds.kinds import validate
+from tamasuk.interop.hsds.reader import read
+from tamasuk.interop.hsds.records import (
+    KINDS,
+    UUID_RE,
     ContactRecord,
     HsdsError,
     LocationRecord,
     OrganisationRecord,
     ServiceAtLocationRecord,
     ServiceRecord,
-    read,
-    redact_confidential,
     stable_id,
-    validate,
-    write,
 )
+from tamasuk.interop.hsds.redaction import redact_confidential
+from tamasuk.interop.hsds.schemas import SCHEMA_ENV, HsdsSchemaNotFound, load_schemas
+from tamasuk.interop.hsds.writer import ConfidentialLeak, write
 
 HSDS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hsds-3.0"
 pytestmark = pytest.mark.skipif(not HSDS.is_dir(), reason="HSDS 3.0 reference files not present")
@@ -42,7 +43,7 @@ LATITUDE_PATHS = {
 
 @pytest.fixture(scope="module")
 def schemas():
-    return hsds.load_schemas(HSDS / "schema-compiled")
+    return load_schemas(HSDS / "schema-compiled")
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def official():
     from referencing import Registry
 
     out = {}
-    for kind in hsds.KINDS:
+    for kind in KINDS:
         schema = json.loads((HSDS / "schema-compiled" / f"{kind}.json").read_text())
         out[kind] = Draft202012Validator(schema, registry=Registry())
     return out
@@ -89,13 +90,13 @@ def by_id(records):
 # The official examples
 
 
-@pytest.mark.parametrize("kind", hsds.KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_official_examples_validate_against_the_plain_schemas(kind, official):
     # The schema alone accepts latitude 100: the range check is ours.
     assert list(official[kind].iter_errors(example(kind))) == []
 
 
-@pytest.mark.parametrize("kind", hsds.KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_official_example_latitude_rejected_with_its_path_while_the_rest_is_read(kind, schemas):
     result = read(as_bytes(example(kind)), schemas=schemas)
 
@@ -155,7 +156,7 @@ def test_official_example_quirks_are_warnings(schemas):
     )
 
 
-@pytest.mark.parametrize("kind", hsds.KINDS)
+@pytest.mark.parametrize("kind", KINDS)
 def test_official_examples_with_fixed_coordinates_read_without_error(kind, schemas):
     result = read(as_bytes(fix_coordinates(example(kind))), schemas=schemas)
     assert result.errors == []
@@ -166,7 +167,7 @@ def test_official_examples_with_fixed_coordinates_read_without_error(kind, schem
 
 
 def test_a_list_and_an_api_page_of_examples_read_together(schemas):
-    docs = [example(k) for k in hsds.KINDS]
+    docs = [example(k) for k in KINDS]
     result = read(as_bytes(docs), schemas=schemas)
     assert [e.path for e in result.errors] == [
         "/0/locations/0/latitude",
@@ -291,11 +292,11 @@ def test_kind_can_be_forced_and_unknown_kind_is_refused(schemas):
 
 
 def test_schemas_are_found_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(hsds.SCHEMA_ENV, str(tmp_path))
-    with pytest.raises(hsds.HsdsSchemaNotFound, match="organization.json is missing"):
-        hsds.load_schemas()
-    monkeypatch.setenv(hsds.SCHEMA_ENV, str(HSDS / "schema-compiled"))
-    assert hsds.load_schemas().directory == (HSDS / "schema-compiled").resolve()
+    monkeypatch.setenv(SCHEMA_ENV, str(tmp_path))
+    with pytest.raises(HsdsSchemaNotFound, match="organization.json is missing"):
+        load_schemas()
+    monkeypatch.setenv(SCHEMA_ENV, str(HSDS / "schema-compiled"))
+    assert load_schemas().directory == (HSDS / "schema-compiled").resolve()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -540,4 +541,4 @@ def test_write_refuses_what_hsds_cannot_hold():
 def test_stable_id_is_a_deterministic_uuid():
     assert stable_id("organisation", 7, 12) == stable_id("organisation", 7, 12)
     assert stable_id("organisation", 7, 12) != stable_id("organisation", 7, 13)
-    assert hsds._UUID_RE.match(stable_id("x"))
+    assert UUID_RE.match(stable_id("x"))

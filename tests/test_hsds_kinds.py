@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from tamasuk.interop import hsds
+from tamasuk.interop.hsds.kinds import KIND_PLURALS, OBJECT_KINDS, Recognised, recognise
+from tamasuk.interop.hsds.reader import read
+from tamasuk.interop.hsds.records import KINDS
+from tamasuk.interop.hsds.schemas import load_schemas
 
 HSDS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hsds-3.0"
 pytestmark = pytest.mark.skipif(not HSDS.is_dir(), reason="HSDS 3.0 reference files not present")
@@ -64,13 +67,13 @@ def real_object(kind: str) -> dict:
 
 @pytest.fixture(scope="module")
 def schemas():
-    return hsds.load_schemas(HSDS / "schema-compiled")
+    return load_schemas(HSDS / "schema-compiled")
 
 
 def test_the_kinds_table_is_the_official_schemas():
     """OBJECT_KINDS says what the compiled schemas say: each kind's required fields and its fields."""
     found: dict[str, tuple[set, set]] = {}
-    stack = [json.loads((HSDS / "schema-compiled" / f"{k}.json").read_text()) for k in hsds.KINDS]
+    stack = [json.loads((HSDS / "schema-compiled" / f"{k}.json").read_text()) for k in KINDS]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
@@ -81,38 +84,38 @@ def test_the_kinds_table_is_the_official_schemas():
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-    assert {k: (set(r), set(p)) for k, (r, p) in hsds.OBJECT_KINDS.items()} == found
+    assert {k: (set(r), set(p)) for k, (r, p) in OBJECT_KINDS.items()} == found
 
 
 @pytest.mark.parametrize("kind", ["taxonomy", *OBJECTS])
 def test_a_file_of_one_kind_tamasuk_does_not_import_is_refused_saying_what_it_holds(kind, schemas):
     data = json.dumps(real_object(kind)).encode()
-    result = hsds.read(data, schemas=schemas, file_name=f"{kind}.json")
+    result = read(data, schemas=schemas, file_name=f"{kind}.json")
     assert (result.organisations, result.services, result.service_at_locations) == ([], [], [])
     [error] = result.errors
-    assert error.path == "" and error.message.startswith(f"this file holds HSDS {hsds.KIND_PLURALS[kind]}")
+    assert error.path == "" and error.message.startswith(f"this file holds HSDS {KIND_PLURALS[kind]}")
     assert "upload an HSDS file of organizations" in error.message
     # Whatever the file is called, it never becomes an organisation.
-    anyhow = hsds.read(data, schemas=schemas, file_name="upload.json")
+    anyhow = read(data, schemas=schemas, file_name="upload.json")
     assert anyhow.organisations == [] and not anyhow.ok
 
 
 def test_the_official_taxonomy_and_location_examples_are_not_organisations(schemas):
     """The two cases the issue names: taxonomy.json became an organisation named "name", location.json one
     named "MyCity Civic Center"."""
-    taxonomy = hsds.read(json.dumps(official_taxonomy()).encode(), schemas=schemas, file_name="taxonomy.json")
+    taxonomy = read(json.dumps(official_taxonomy()).encode(), schemas=schemas, file_name="taxonomy.json")
     assert taxonomy.organisations == []
     assert taxonomy.errors[0].message.startswith("this file holds HSDS taxonomies; Tamasuk imports organizations")
     # The same object under another name: its fields are also an organization's, so it is refused as ambiguous.
-    unnamed = hsds.read(json.dumps(official_taxonomy()).encode(), schemas=schemas, file_name="upload.json")
+    unnamed = read(json.dumps(official_taxonomy()).encode(), schemas=schemas, file_name="upload.json")
     assert unnamed.organisations == []
     assert unnamed.errors[0].message.startswith("this object could be an organization, a service_area or a taxonomy")
-    location = hsds.read(json.dumps(real_object("location")).encode(), schemas=schemas)
+    location = read(json.dumps(real_object("location")).encode(), schemas=schemas)
     assert location.organisations == [] and location.locations == []
     assert location.errors[0].message.startswith("this file holds HSDS locations on their own")
     # An HSDS API page of taxonomies (as /taxonomies answers): the version field says what they are.
     page = {"total_items": 1, "contents": [at(example("service"), "/attributes/0/taxonomy_term/taxonomy_detail")]}
-    listed = hsds.read(json.dumps(page).encode(), schemas=schemas)
+    listed = read(json.dumps(page).encode(), schemas=schemas)
     assert listed.organisations == [] and listed.errors[0].message.startswith("this file holds HSDS taxonomies")
 
 
@@ -120,19 +123,19 @@ def test_kinds_are_told_apart_by_their_fields(schemas):
     for kind in ["location", "taxonomy_term", "phone", "contact", "address", "schedule", "funding", "language",
                  "accessibility", "cost_option", "required_document", "service_area", "metadata",
                  "organization_identifier"]:
-        assert hsds.recognise(real_object(kind)).kind == kind, kind
-    for kind in hsds.KINDS:
-        assert hsds.recognise(example(kind)).kind == kind
+        assert recognise(real_object(kind)).kind == kind, kind
+    for kind in KINDS:
+        assert recognise(example(kind)).kind == kind
     # A bare link names a service and a location; a stray object names nothing HSDS knows.
-    assert hsds.recognise({"id": "x", "service_id": "s", "location_id": "l"}).kind == "service_at_location"
-    assert hsds.recognise({"colour": "red"}) == hsds.Recognised(None, ())
+    assert recognise({"id": "x", "service_id": "s", "location_id": "l"}).kind == "service_at_location"
+    assert recognise({"colour": "red"}) == Recognised(None, ())
 
 
 def test_kinds_tamasuk_does_not_keep_are_left_out_of_a_file_of_organisations_with_a_warning(schemas):
     org = example("organization")
     org["locations"][0]["latitude"] = 33.56
     org["services"][0]["service_at_locations"][0]["location"]["latitude"] = 33.56
-    result = hsds.read(json.dumps([org, real_object("taxonomy_term")]).encode(), schemas=schemas)
+    result = read(json.dumps([org, real_object("taxonomy_term")]).encode(), schemas=schemas)
     assert result.errors == [] and [o.name for o in result.organisations] == ["Example Organization Inc."]
     assert any(w.path == "/1" and w.message.startswith("an HSDS taxonomy term: not imported") for w in result.warnings)
 
@@ -144,7 +147,7 @@ def test_locations_beside_the_links_that_use_them_are_read(schemas):
     location["latitude"] = -4.05
     service["organization"]["locations"][0]["latitude"] = -4.05
     link["service_id"], link["location_id"] = service["id"], location["id"]
-    result = hsds.read(json.dumps([service, link, location]).encode(), schemas=schemas)
+    result = read(json.dumps([service, link, location]).encode(), schemas=schemas)
     assert result.errors == [], result.errors
     assert [loc.name for loc in result.locations] == ["MyCity Civic Center"]
     assert [(x.service_id, x.location_id) for x in result.service_at_locations] == [(service["id"], location["id"])]

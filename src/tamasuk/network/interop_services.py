@@ -50,18 +50,18 @@ Imports
     coordinates, a contact or a description, so no confidential location or contact can reach a 3W export.
 
 HSDS 3.0
-    The export is an HSDS API page (``hsds.write``) of every organisation of the city with its services;
+    The export is an HSDS API page (``hsds.writer.write``) of every organisation of the city with its services;
     each service with an address or coordinates has one location and one service_at_location. Ids are
-    ``hsds.stable_id("organisation" | "service" | "location" | "service_at_location", city.pk, pk)``. A
+    ``hsds.records.stable_id("organisation" | "service" | "location" | "service_at_location", city.pk, pk)``. A
     service's contact becomes its email (when it is one) or its phone; its areas become ``service_areas``
     (by name). Focal points' contacts are for the network and are not exported. The records always pass
-    through ``hsds.redact_confidential``: a confidential service never carries a location or a contact in
+    through ``hsds.redaction.redact_confidential``: a confidential service never carries a location or a contact in
     an HSDS export, for any reader, the city team included (an export leaves the city). A confidential service
     whose wards and organisation the city does not share is not exported at all: HSDS nests a service in its
     organisation, and its service areas would place it. HSDS has no field for people reached (nor for a
     marker of a hidden count), so none is written.
 
-    The import (``hsds.read``) reports every error by JSON pointer and lists what the file would import
+    The import (``hsds.reader.read``) reports every error by JSON pointer and lists what the file would import
     even when there are errors (nothing is written then). HSDS has no sector: a service new to the directory
     gets the sector chosen on the import page; an existing one keeps its own. A service's location is its
     first linked location: address lines (and the town when it is not this city) become the address. A
@@ -89,8 +89,31 @@ from tamasuk.audit.services import record
 from tamasuk.cities import publication
 from tamasuk.cities.models import Area, City
 from tamasuk.cities.permissions import Action, require
-from tamasuk.interop import hsds, threew
+from tamasuk.interop import threew
 from tamasuk.interop.decoding import TabularError
+from tamasuk.interop.hsds.reader import read as read_hsds
+from tamasuk.interop.hsds.records import (
+    KINDS,
+    SERVICE_STATUSES,
+    HsdsError,
+    LocationRecord,
+    OrganisationRecord,
+    ServiceAtLocationRecord,
+    ServiceRecord,
+    stable_id,
+)
+from tamasuk.interop.hsds.redaction import redact_confidential
+from tamasuk.interop.hsds.schemas import (
+    RANGE_KEYWORD,
+    RANGES,
+    HsdsSchemaNotFound,
+    HsdsSchemas,
+    empty_registry,
+    format_checker,
+    load_schemas,
+    strict_validator_class,
+)
+from tamasuk.interop.hsds.writer import write as write_hsds
 from tamasuk.interop.tabular import RowError
 
 from .directory import queries, services
@@ -235,7 +258,7 @@ class ImportPlan:
     new_services: list[ServicePlan] = field(default_factory=list)
     changed_services: list[ServicePlan] = field(default_factory=list)
     unchanged_services: list[ServicePlan] = field(default_factory=list)
-    # 3W: tabular.RowError (row, column, value, message); HSDS: hsds.HsdsError (path, message).
+    # 3W: tabular.RowError (row, column, value, message); HSDS: HsdsError (path, message).
     errors: list[Any] = field(default_factory=list)
     error_count: int = 0  # all errors; ``errors`` may list fewer (the reader's limit)
     warnings: list[Any] = field(default_factory=list)
@@ -582,13 +605,13 @@ def import_threew(*, actor, city: City, data: bytes, file_name: str, dry_run: bo
 _FALLBACK_UUID = {"type": "string", "format": "uuid"}
 
 
-def _fallback_schemas() -> hsds.HsdsSchemas:
+def _fallback_schemas() -> HsdsSchemas:
     """Our own strict checks without the official schemas: ids, coordinates, ages, emails and web addresses
     wherever they occur, and the few fields each kind needs. Not HSDS's schema: see ``schema_checked``."""
-    rng = hsds._RANGE_KEYWORD
+    rng = RANGE_KEYWORD
 
     def ranged(name):
-        return {"type": "number", "name": name, rng: list(hsds._RANGES[name])}
+        return {"type": "number", "name": name, rng: list(RANGES[name])}
 
     node = {
         "type": "object",
@@ -605,22 +628,22 @@ def _fallback_schemas() -> hsds.HsdsSchemas:
     value = {"if": {"type": "object"}, "then": {"$ref": "#/$defs/node"},
              "else": {"if": {"type": "array"}, "then": {"items": {"$ref": "#/$defs/value"}}}}
     required = {"organization": ["id", "name"], "service": ["id", "name", "status"], "service_at_location": ["id"]}
-    cls = hsds._strict_validator_class()
+    cls = strict_validator_class()
     validators = {}
-    for kind in hsds.KINDS:
+    for kind in KINDS:
         schema = {"$defs": {"node": node, "value": value}, "name": kind, "allOf": [{"$ref": "#/$defs/node"}],
                   "required": required[kind]}
         if kind == "service":
-            schema["properties"] = {"status": {"type": "string", "enum": list(hsds.SERVICE_STATUSES)}}
-        validators[kind] = cls(schema, registry=hsds._empty_registry(), format_checker=hsds._format_checker())
-    return hsds.HsdsSchemas(Path(), {}, validators)
+            schema["properties"] = {"status": {"type": "string", "enum": list(SERVICE_STATUSES)}}
+        validators[kind] = cls(schema, registry=empty_registry(), format_checker=format_checker())
+    return HsdsSchemas(Path(), {}, validators)
 
 
-def hsds_schemas() -> tuple[hsds.HsdsSchemas, bool]:
+def hsds_schemas() -> tuple[HsdsSchemas, bool]:
     """The official schemas and True, or our own checks and False when they cannot be found."""
     try:
-        return hsds.load_schemas(), True
-    except hsds.HsdsSchemaNotFound:
+        return load_schemas(), True
+    except HsdsSchemaNotFound:
         return _fallback_schemas(), False
 
 
@@ -646,14 +669,14 @@ def _id_paths(data: bytes) -> dict[str, str]:
 
 def _hsds_plan(city: City, data: bytes, *, sector: str, file_name: str = "") -> ImportPlan:
     schemas, checked = hsds_schemas()
-    result = hsds.read(data, schemas=schemas, file_name=file_name)
+    result = read_hsds(data, schemas=schemas, file_name=file_name)
     plan = ImportPlan("hsds", errors=list(result.errors), warnings=list(result.warnings), schema_checked=checked)
     paths = _id_paths(data)
     directory = _Directory(city)
     areas = _Areas(city)
-    domain: list[hsds.HsdsError] = []
+    domain: list[HsdsError] = []
     locations = {loc.id: loc for loc in result.locations}
-    located: dict[str, hsds.LocationRecord] = {}
+    located: dict[str, LocationRecord] = {}
     for x in result.service_at_locations:
         if x.location_id in locations:
             located.setdefault(x.service_id, locations[x.location_id])
@@ -677,12 +700,12 @@ def _hsds_plan(city: City, data: bytes, *, sector: str, file_name: str = "") -> 
         key = _key(o.name)
         where = paths.get(o.id, "")
         if key in by_key:
-            domain.append(hsds.HsdsError(where, _("the file holds two organisations named “%(name)s”; the directory "
+            domain.append(HsdsError(where, _("the file holds two organisations named “%(name)s”; the directory "
                                                   "matches organisations by name") % {"name": o.name}))
             orgs[o.id] = orgs[by_key[key]]
             continue
         if len(o.name) > Organisation._meta.get_field("name").max_length:
-            domain.append(hsds.HsdsError(where + "/name", _("an organisation's name has at most %(n)s characters")
+            domain.append(HsdsError(where + "/name", _("an organisation's name has at most %(n)s characters")
                                          % {"n": Organisation._meta.get_field("name").max_length}))
         by_key[key] = o.id
         orgs[o.id] = _organisation_plan(plan, directory, key, o.name, where, None, o.description,
@@ -698,12 +721,12 @@ def _hsds_plan(city: City, data: bytes, *, sector: str, file_name: str = "") -> 
             continue
         op = orgs.get(s.organisation_id or "")
         if op is None:
-            domain.append(hsds.HsdsError(where, _("the service “%(name)s” belongs to no organisation in the file: "
+            domain.append(HsdsError(where, _("the service “%(name)s” belongs to no organisation in the file: "
                                                   "nest it in its organization, or include the organization")
                                          % {"name": s.name}))
             continue
         if (op.key, _key(s.name)) in seen:
-            domain.append(hsds.HsdsError(where, _("%(org)s has two services named “%(name)s” in the file (also at "
+            domain.append(HsdsError(where, _("%(org)s has two services named “%(name)s” in the file (also at "
                                                   "%(other)s); the directory matches services by name")
                                          % {"org": op.name, "name": s.name, "other": seen[(op.key, _key(s.name))]}))
             continue
@@ -711,7 +734,7 @@ def _hsds_plan(city: City, data: bytes, *, sector: str, file_name: str = "") -> 
         values: dict[str, Any] = {"description": s.description, "languages": list(s.languages)}
         limit = Service._meta.get_field("eligibility").max_length
         if len(s.eligibility) > limit:
-            plan.warnings.append(hsds.HsdsError(where + "/eligibility_description", _(
+            plan.warnings.append(HsdsError(where + "/eligibility_description", _(
                 "shortened to %(n)s characters (the directory keeps no more)") % {"n": limit}))
             values["eligibility"] = s.eligibility[: limit - 1] + "…"
         else:
@@ -729,7 +752,7 @@ def _hsds_plan(city: City, data: bytes, *, sector: str, file_name: str = "") -> 
             address = ", ".join(x for x in lines if x)
             limit = Service._meta.get_field("address").max_length
             if len(address) > limit:
-                plan.warnings.append(hsds.HsdsError(paths.get(loc.id, where), _(
+                plan.warnings.append(HsdsError(paths.get(loc.id, where), _(
                     "the address is shortened to %(n)s characters (the directory keeps no more)") % {"n": limit}))
                 address = address[: limit - 1] + "…"
             values.update(address=address, latitude=loc.latitude, longitude=loc.longitude)
@@ -737,7 +760,7 @@ def _hsds_plan(city: City, data: bytes, *, sector: str, file_name: str = "") -> 
         for i, name in enumerate(s.service_areas):
             area, _why = areas.find(name)
             if area is None:
-                plan.warnings.append(hsds.HsdsError(f"{where}/service_areas/{i}/name", _(
+                plan.warnings.append(HsdsError(f"{where}/service_areas/{i}/name", _(
                     "“%(name)s” is not a %(level)s of %(city)s: the service is imported without it") % {
                         "name": name[:80], "level": city.level_name(areas.leaf_level), "city": city.name}))
             elif area not in matched:
@@ -745,13 +768,13 @@ def _hsds_plan(city: City, data: bytes, *, sector: str, file_name: str = "") -> 
         sp = _service_plan(plan, directory, op, name=s.name, sector=None, values=values,
                            areas=sorted(matched, key=lambda a: a.code) if matched else None, where=where)
         if isinstance(sp, str):
-            domain.append(hsds.HsdsError(where + "/name", sp))
+            domain.append(HsdsError(where + "/name", sp))
             continue
         if sp.service is None:
             sp.sector = sector
             sp.fields["sector"] = sector
         for f, _value, message in _final_problems(sp):
-            domain.append(hsds.HsdsError(f"{where}/{f}", message))
+            domain.append(HsdsError(f"{where}/{f}", message))
     plan.errors = [*plan.errors, *domain]
     plan.error_count = len(plan.errors)
     return plan
@@ -850,38 +873,38 @@ def hsds_records(user, city: City) -> tuple[list, list, list, list]:
     confidential services redacted, and left out whole when the city does not share their wards and
     organisation. HSDS has no field for people reached, so no count is written."""
     orgs = list(queries.organisations(user, city))
-    org_records = [hsds.OrganisationRecord(id=hsds.stable_id("organisation", city.pk, o.pk), name=o.name,
+    org_records = [OrganisationRecord(id=stable_id("organisation", city.pk, o.pk), name=o.name,
                                            description=o.description) for o in orgs]
     today = timezone.localdate()
     srv, locs, sals = [], [], []
     for view in queries.published_services(user, city):
         s = view.service
-        sid = hsds.stable_id("service", city.pk, s.pk)
-        srv.append(hsds.ServiceRecord(
-            id=sid, organisation_id=hsds.stable_id("organisation", city.pk, view.organisation.pk), name=s.name,
+        sid = stable_id("service", city.pk, s.pk)
+        srv.append(ServiceRecord(
+            id=sid, organisation_id=stable_id("organisation", city.pk, view.organisation.pk), name=s.name,
             description=s.description, status="inactive" if s.end and s.end < today else "active",
             languages=list(s.languages or []), eligibility=s.eligibility,
             service_areas=[a.name for a in view.areas],
             confidential=s.confidential, **_contact(view.contact)))
         if view.address or view.latitude is not None:
-            lid = hsds.stable_id("location", city.pk, s.pk)
+            lid = stable_id("location", city.pk, s.pk)
             has_point = view.latitude is not None and view.longitude is not None
-            locs.append(hsds.LocationRecord(
-                id=lid, organisation_id=hsds.stable_id("organisation", city.pk, view.organisation.pk),
+            locs.append(LocationRecord(
+                id=lid, organisation_id=stable_id("organisation", city.pk, view.organisation.pk),
                 name=s.name, latitude=view.latitude if has_point else None,
                 longitude=view.longitude if has_point else None,
                 address_1=view.address, city=city.name if view.address else "",
                 country=city.country if len(city.country or "") == 2 else ""))
-            sals.append(hsds.ServiceAtLocationRecord(id=hsds.stable_id("service_at_location", city.pk, s.pk),
+            sals.append(ServiceAtLocationRecord(id=stable_id("service_at_location", city.pk, s.pk),
                                                      service_id=sid, location_id=lid))
-    safe = hsds.redact_confidential(srv, locs, sals)
+    safe = redact_confidential(srv, locs, sals)
     return org_records, safe.services, safe.locations, safe.service_at_locations
 
 
 def hsds_export(user, city: City) -> dict[str, Any]:
     """The directory as an HSDS 3.0 API page, as it may leave the city (see :func:`hsds_records`)."""
     organisations, srv, locs, sals = hsds_records(user, city)
-    return hsds.write(organisations, srv, locs, sals)
+    return write_hsds(organisations, srv, locs, sals)
 
 
 def hsds_export_bytes(user, city: City) -> tuple[bytes, str]:
