@@ -90,6 +90,8 @@ class Command(BaseCommand):
 
                 if demo.is_loaded():
                     print_logins(self.stdout)
+        # Imports whose worker died with the last server, and files of imports left unfinished too long.
+        call_command("purge_imports", verbosity=0, stdout=self.stdout)
         from waitress import serve
 
         from tamasuk.wsgi import application
