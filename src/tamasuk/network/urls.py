@@ -1,9 +1,8 @@
 from django.urls import path
 
-from . import interop_views
 from .allocations import allocation_views
 from .coordination import forum_views, meeting_views
-from .directory import analysis_views, organisation_views
+from .directory import analysis_views, interop_views, organisation_views
 
 app_name = "network"
 
@@ -21,9 +20,7 @@ urlpatterns = [
     path("c/<slug:slug>/organisations/<int:pk>/services/new/", organisation_views.edit_service, name="new_service"),
     path("c/<slug:slug>/organisations/<int:pk>/services/<int:service_pk>/", organisation_views.edit_service,
          name="edit_service"),
-    path("c/<slug:slug>/directory/import/3w/", interop_views.threew_import, name="threew_import"),
     path("c/<slug:slug>/directory/export/3w/", interop_views.threew_export, name="threew_export"),
-    path("c/<slug:slug>/directory/import/hsds/", interop_views.hsds_import, name="hsds_import"),
     path("c/<slug:slug>/directory/export/hsds.json", interop_views.hsds_export, name="hsds_export"),
     path("c/<slug:slug>/forums/", forum_views.forums, name="forums"),
     path("c/<slug:slug>/forums/<int:pk>/", forum_views.forum, name="forum"),

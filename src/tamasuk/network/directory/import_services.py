@@ -1,10 +1,12 @@
-"""The directory and outside formats: 3W/4W sheets (HXL) and Open Referral HSDS 3.0 JSON, both ways.
+"""Imports into the directory: 3W/4W sheets (HXL) and Open Referral HSDS 3.0 JSON. The writes behind the import
+pipeline's "threew" and "hsds" kinds (:mod:`.import_adapters`); the exports are in :mod:`.exports`.
 
-Reading and writing the formats is :mod:`tamasuk.interop.threew` and :mod:`tamasuk.interop.hsds` (no
-Django); this module maps their records onto organisations and services of one city, and back.
+Reading the formats is :mod:`tamasuk.interop.threew` and :mod:`tamasuk.interop.hsds` (no Django): ``read_threew``
+and ``read_hsds`` turn a file into what it holds (raising the pipeline's ImportFileError when a 3W file cannot be
+read at all); this module maps that onto organisations and services of one city.
 
 Imports
-    ``import_threew(actor=…, city=…, data=…, file_name=…, dry_run=True)`` and ``import_hsds(…)`` return an
+    ``import_threew(actor=…, city=…, sheet=read_threew(…), dry_run=True)`` and ``import_hsds(…)`` return an
     :class:`ImportPlan`: the organisations and services the file would add, those it would change (field by
     field, before → after), those already as the file says, and every error. Nothing is written when there is
     any error, nor on a dry run. Otherwise everything is written in one transaction (all or nothing), and the
@@ -15,10 +17,11 @@ Imports
     blanks a field: a value the file leaves empty keeps what the directory holds. Importing the same file
     twice therefore changes nothing the second time.
 
-    Audit: every write goes through :mod:`tamasuk.network.services`, so each organisation or service created
-    or changed has its own audit event (``organisation.create``, ``service.update``…, as when edited on its
-    page), and one summary event ``directory.import`` (format, file name, SHA-256 of the file, counts) closes
-    the import. An import that changes nothing writes no event at all.
+    Audit: every write goes through :mod:`tamasuk.network.directory.services`, so each organisation or service
+    created or changed has its own audit event (``organisation.create``, ``service.update``…, as when edited on
+    its page), and one summary event ``directory.import`` (format, file name, SHA-256 of the file, counts)
+    closes the import (beside the pipeline's own import.* events). An import that changes nothing writes no
+    directory event at all.
 
 3W/4W sheets
     One row per activity: organisation (``#org``), organisation type (``#org+type``), sector (``#sector``),
@@ -36,34 +39,14 @@ Imports
     - A sector is matched, ignoring case, to its code (``health``), its name in English or in the current
       language (``Water and sanitation``) or a common humanitarian cluster name (``WASH``, ``Food security``,
       ``MHPSS``…); anything else is an error listing the sectors. Organisation types likewise (``NGO`` is
-      civil society); an organisation new to the directory with no type is "Other".
+      civil society); an organisation new to the directory with no type is "Other". (The pipeline runs the
+      steps in the language of the person who uploaded the file, so "current" is theirs.)
     - The status column is not kept.
 
-    The export writes one row per service and ward, with the service's counts on its first ward's row only
-    (the other rows leave them empty), so that importing the export sums them back to the same numbers. A
-    service covering no ward has no 3W row (a 3W row needs an area); it is in the HSDS export. An export leaves
-    the city, so it holds what the public may see whoever downloads it, the city team included
-    (:func:`tamasuk.network.queries.published_services`): people reached as the publication layer publishes
-    them ("<5" or "x" in a count's cell, explained in the row's ``#meta+note``; reading a marker leaves the
-    recorded number as it is, so the city team's round trip changes nothing), and no row for a confidential
-    service whose wards and organisation the city does not share. 3W has no column for an address,
-    coordinates, a contact or a description, so no confidential location or contact can reach a 3W export.
-
 HSDS 3.0
-    The export is an HSDS API page (``hsds.writer.write``) of every organisation of the city with its services;
-    each service with an address or coordinates has one location and one service_at_location. Ids are
-    ``hsds.records.stable_id("organisation" | "service" | "location" | "service_at_location", city.pk, pk)``. A
-    service's contact becomes its email (when it is one) or its phone; its areas become ``service_areas``
-    (by name). Focal points' contacts are for the network and are not exported. The records always pass
-    through ``hsds.redaction.redact_confidential``: a confidential service never carries a location or a contact in
-    an HSDS export, for any reader, the city team included (an export leaves the city). A confidential service
-    whose wards and organisation the city does not share is not exported at all: HSDS nests a service in its
-    organisation, and its service areas would place it. HSDS has no field for people reached (nor for a
-    marker of a hidden count), so none is written.
-
     The import (``hsds.reader.read``) reports every error by JSON pointer and lists what the file would import
     even when there are errors (nothing is written then). HSDS has no sector: a service new to the directory
-    gets the sector chosen on the import page; an existing one keeps its own. A service's location is its
+    gets the sector chosen on the upload form; an existing one keeps its own. A service's location is its
     first linked location: address lines (and the town when it is not this city) become the address. A
     service without an organisation in the file is an error. When the official schemas cannot be found
     (``TAMASUK_HSDS_SCHEMAS`` or the shared reference folder), the import still applies the reader's own
@@ -75,34 +58,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tamasuk.audit.services import record
-from tamasuk.cities import publication
 from tamasuk.cities.models import Area, City
 from tamasuk.cities.permissions import Action, require
+from tamasuk.imports.adapters import ImportFileError
 from tamasuk.interop import threew
 from tamasuk.interop.decoding import TabularError
-from tamasuk.interop.hsds.reader import read as read_hsds
-from tamasuk.interop.hsds.records import (
-    KINDS,
-    SERVICE_STATUSES,
-    HsdsError,
-    LocationRecord,
-    OrganisationRecord,
-    ServiceAtLocationRecord,
-    ServiceRecord,
-    stable_id,
-)
-from tamasuk.interop.hsds.redaction import redact_confidential
+from tamasuk.interop.hsds.reader import read as read_hsds_document
+from tamasuk.interop.hsds.records import KINDS, SERVICE_STATUSES, HsdsError, HsdsReadResult, LocationRecord
 from tamasuk.interop.hsds.schemas import (
     RANGE_KEYWORD,
     RANGES,
@@ -113,15 +85,10 @@ from tamasuk.interop.hsds.schemas import (
     load_schemas,
     strict_validator_class,
 )
-from tamasuk.interop.hsds.writer import write as write_hsds
 from tamasuk.interop.tabular import RowError
 
-from .directory import queries, services
-from .models import Organisation, OrganisationType, Sector, Service
-
-MAX_UPLOAD = 5 * 1024 * 1024  # bytes: an import file is a sheet or a JSON document, never more
-THREEW_EXTENSIONS = (".csv", ".xlsx")
-HSDS_EXTENSIONS = (".json",)
+from ..models import Organisation, OrganisationType, Sector, Service
+from . import services
 
 # Common names of humanitarian clusters and sectors (lower case) → our sectors.
 SECTOR_ALIASES = {
@@ -171,11 +138,6 @@ ORG_TYPE_ALIASES = {
 
 _COUNT_FIELDS = ("capacity", "reached_f", "reached_m", "reached_total")
 _TEXT_ROLES = ("organisation", "organisation_type", "sector", "subsector", "area")
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (not a 3W sheet, no hashtag row, too large…)."""
 
 
 def _key(text: str) -> str:
@@ -288,15 +250,6 @@ class ImportPlan:
             "changed_services": len(self.changed_services),
             "unchanged_services": len(self.unchanged_services),
         }
-
-
-def check_upload(file_name: str, size: int, extensions: tuple[str, ...]) -> None:
-    """ImportFileError unless the file's name and size suit an import."""
-    if size > MAX_UPLOAD:
-        raise ImportFileError(_("The file is %(size)s MB; an import file may be at most %(max)s MB.")
-                              % {"size": f"{size / 1024 / 1024:.1f}", "max": MAX_UPLOAD // 1024 // 1024})
-    if not file_name.lower().endswith(extensions):
-        raise ImportFileError(_("Upload a %(kinds)s file.") % {"kinds": " / ".join(extensions)})
 
 
 def sha256(data: bytes) -> str:
@@ -471,11 +424,35 @@ def _final_problems(sp: ServicePlan) -> list[tuple[str, str, str]]:
 # 3W import
 
 
-def _threew_plan(city: City, data: bytes, file_name: str) -> ImportPlan:
+@dataclass
+class ThreeWSheet:
+    """What a 3W/4W file holds: its rows as read, and every row's names alone (see ``read_threew``)."""
+
+    file_name: str
+    sha256: str
+    result: threew.ThreeWReadResult
+    texts: list[threew.ActivityRecord]
+
+
+def read_threew(data: bytes, file_name: str) -> ThreeWSheet:
+    """Read a 3W/4W sheet. Raises the pipeline's ImportFileError for a file that is not one (no hashtag
+    row, not a CSV or XLSX file…)."""
     try:
         result = threew.read(data, file_name)
     except (TabularError, ValueError) as exc:
         raise ImportFileError(str(exc)) from exc
+    # Every row's names are checked, also in rows whose numbers or dates have errors: read the file again
+    # with only the text columns, so that one upload lists every problem.
+    text_only = {role: None for role in threew.ROLES if role not in _TEXT_ROLES}
+    try:
+        texts = threew.read(data, file_name, text_only, max_errors=0).records
+    except (TabularError, ValueError):
+        texts = result.records
+    return ThreeWSheet(file_name, sha256(data), result, texts)
+
+
+def _threew_plan(city: City, sheet: ThreeWSheet) -> ImportPlan:
+    result, texts = sheet.result, sheet.texts
     plan = ImportPlan("3w", errors=list(result.errors), error_count=result.error_count, notes=list(result.notes))
     if "status" in result.columns:
         plan.notes.append(_("The status column (%(column)s) is not kept in the directory.")
@@ -488,13 +465,6 @@ def _threew_plan(city: City, data: bytes, file_name: str) -> ImportPlan:
     def error(row: int, role: str, value: str, message: str) -> None:
         domain.append(RowError(row, cols.get(role, role), value, message))
 
-    # Every row's names are checked, also in rows whose numbers or dates have errors: read the file again
-    # with only the text columns, so that one upload lists every problem.
-    text_only = {role: None for role in threew.ROLES if role not in _TEXT_ROLES}
-    try:
-        texts = threew.read(data, file_name, text_only, max_errors=0).records
-    except (TabularError, ValueError):
-        texts = result.records
     org_names: dict[str, str] = {}
     org_types: dict[str, tuple[str, int]] = {}
     first_of: dict[tuple[str, str], tuple[int, str]] = {}  # a service's first row and sector
@@ -584,17 +554,16 @@ def _threew_plan(city: City, data: bytes, file_name: str) -> ImportPlan:
     return plan
 
 
-def import_threew(*, actor, city: City, data: bytes, file_name: str, dry_run: bool = True) -> ImportPlan:
-    """Plan a 3W/4W sheet's import and, unless ``dry_run`` or any error, write it (see the module notes).
-    Raises :class:`ImportFileError` for a file that cannot be read as a 3W sheet."""
+def import_threew(*, actor, city: City, sheet: ThreeWSheet, dry_run: bool = True) -> ImportPlan:
+    """Plan a 3W/4W sheet's import (``sheet`` from :func:`read_threew`) and, unless ``dry_run`` or any error,
+    write it (see the module notes)."""
     require(actor, Action.EDIT_CITY_DATA, city)
-    check_upload(file_name, len(data), THREEW_EXTENSIONS)
     if dry_run:
-        return _threew_plan(city, data, file_name)
+        return _threew_plan(city, sheet)
     with transaction.atomic():
-        plan = _threew_plan(city, data, file_name)
+        plan = _threew_plan(city, sheet)
         if plan.ok:
-            _apply(actor=actor, city=city, plan=plan, file_name=file_name, digest=sha256(data))
+            _apply(actor=actor, city=city, plan=plan, file_name=sheet.file_name, digest=sheet.sha256)
     return plan
 
 
@@ -647,12 +616,8 @@ def hsds_schemas() -> tuple[HsdsSchemas, bool]:
         return _fallback_schemas(), False
 
 
-def _id_paths(data: bytes) -> dict[str, str]:
+def _id_paths(document: Any) -> dict[str, str]:
     """Each id in the document → the JSON pointer of the first object holding it."""
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return {}
     out: dict[str, str] = {}
     stack: list[tuple[str, Any]] = [("", document)]
     while stack:
@@ -667,11 +632,36 @@ def _id_paths(data: bytes) -> dict[str, str]:
     return out
 
 
-def _hsds_plan(city: City, data: bytes, *, sector: str, file_name: str = "") -> ImportPlan:
+@dataclass
+class HsdsDocument:
+    """What an HSDS file holds (see ``read_hsds``): the reader's records and errors, the parsed JSON (None when
+    it is not JSON), each id's JSON pointer, and whether the official schemas checked it."""
+
+    file_name: str
+    sha256: str
+    result: HsdsReadResult
+    document: Any
+    paths: dict[str, str]
+    schema_checked: bool
+
+
+def read_hsds(data: bytes, file_name: str) -> HsdsDocument:
+    """Read an HSDS 3.0 JSON file. Never raises for its content: a file that is not JSON is one error at the
+    path "" (the dry run lists it)."""
     schemas, checked = hsds_schemas()
-    result = read_hsds(data, schemas=schemas, file_name=file_name)
-    plan = ImportPlan("hsds", errors=list(result.errors), warnings=list(result.warnings), schema_checked=checked)
-    paths = _id_paths(data)
+    result = read_hsds_document(data, schemas=schemas, file_name=file_name)
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        document = None
+    return HsdsDocument(file_name, sha256(data), result, document, _id_paths(document), checked)
+
+
+def _hsds_plan(city: City, doc: HsdsDocument, *, sector: str) -> ImportPlan:
+    result = doc.result
+    plan = ImportPlan("hsds", errors=list(result.errors), warnings=list(result.warnings),
+                      schema_checked=doc.schema_checked)
+    paths = doc.paths
     directory = _Directory(city)
     areas = _Areas(city)
     domain: list[HsdsError] = []
@@ -780,20 +770,18 @@ def _hsds_plan(city: City, data: bytes, *, sector: str, file_name: str = "") -> 
     return plan
 
 
-def import_hsds(*, actor, city: City, data: bytes, file_name: str, sector: str,
-                dry_run: bool = True) -> ImportPlan:
-    """Plan an HSDS 3.0 JSON file's import and, unless ``dry_run`` or any error, write it. ``sector`` is
-    the sector of services new to the directory (HSDS has none)."""
+def import_hsds(*, actor, city: City, document: HsdsDocument, sector: str, dry_run: bool = True) -> ImportPlan:
+    """Plan an HSDS 3.0 JSON file's import (``document`` from :func:`read_hsds`) and, unless ``dry_run`` or any
+    error, write it. ``sector`` is the sector of services new to the directory (HSDS has none)."""
     require(actor, Action.EDIT_CITY_DATA, city)
-    check_upload(file_name, len(data), HSDS_EXTENSIONS)
     if sector not in Sector.values:
         raise ValueError(f"unknown sector {sector!r}")
     if dry_run:
-        return _hsds_plan(city, data, sector=sector, file_name=file_name)
+        return _hsds_plan(city, document, sector=sector)
     with transaction.atomic():
-        plan = _hsds_plan(city, data, sector=sector, file_name=file_name)
+        plan = _hsds_plan(city, document, sector=sector)
         if plan.ok:
-            _apply(actor=actor, city=city, plan=plan, file_name=file_name, digest=sha256(data))
+            _apply(actor=actor, city=city, plan=plan, file_name=document.file_name, digest=document.sha256)
     return plan
 
 
@@ -821,100 +809,3 @@ def _apply(*, actor, city: City, plan: ImportPlan, file_name: str, digest: str) 
     record(actor=actor, action="directory.import", object_type="network.service", object_id=file_name[:64] or "import",
            city=city, after={"format": plan.format, "file": file_name, "sha256": digest, **plan.counts()})
     plan.written = True
-
-
-# --------------------------------------------------------------------------------------------------
-# Exports
-
-
-def threew_records(user, city: City) -> list[threew.ActivityRecord]:
-    """The directory's services as 3W rows, one per service and ward, as they may leave the city: people
-    reached as published (a hidden count is its marker, explained in the row's note), and no row for a
-    confidential service whose wards and organisation the city does not share."""
-    out = []
-    k = publication.threshold(city)
-    for view in queries.published_services(user, city):
-        s = view.service
-        counts = (view.reached_f, view.reached_m, view.reached_total)
-        note = _("People reached: “<%(k)s” is fewer than %(k)s, “x” is %(k)s or more, hidden so that a small "
-                 "number cannot be worked out; importing this sheet leaves such numbers as they are.") % {"k": k} \
-            if any(isinstance(c, str) for c in counts) else ""
-        for i, area in enumerate(view.areas):
-            first = i == 0
-            out.append(threew.ActivityRecord(
-                row=0, organisation=view.organisation.name, organisation_type=view.organisation.type,
-                sector=s.sector, subsector=s.name, area=area.code,
-                reached_f=view.reached_f if first else None, reached_m=view.reached_m if first else None,
-                reached_total=view.reached_total if first else None, capacity=s.capacity if first else None,
-                start=s.start, end=s.end, note=note if first else ""))
-    return out
-
-
-def threew_export(user, city: City, fmt: str = "csv") -> tuple[bytes, str, str]:
-    """(content, content type, file name) of the 3W export in ``fmt`` ("csv" or "xlsx")."""
-    records = threew_records(user, city)
-    stamp = timezone.localdate().isoformat()
-    if fmt == "xlsx":
-        return (threew.write_xlsx(records),
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                f"{city.slug}-3w-{stamp}.xlsx")
-    return threew.write(records), "text/csv; charset=utf-8", f"{city.slug}-3w-{stamp}.csv"
-
-
-def _contact(contact: str) -> dict[str, Any]:
-    contact = (contact or "").strip()
-    if not contact:
-        return {}
-    return {"email": contact} if _EMAIL_RE.match(contact) else {"phones": [contact]}
-
-
-def hsds_records(user, city: City) -> tuple[list, list, list, list]:
-    """(organisations, services, locations, service_at_locations) as they may leave the city, whoever asks:
-    confidential services redacted, and left out whole when the city does not share their wards and
-    organisation. HSDS has no field for people reached, so no count is written."""
-    orgs = list(queries.organisations(user, city))
-    org_records = [OrganisationRecord(id=stable_id("organisation", city.pk, o.pk), name=o.name,
-                                           description=o.description) for o in orgs]
-    today = timezone.localdate()
-    srv, locs, sals = [], [], []
-    for view in queries.published_services(user, city):
-        s = view.service
-        sid = stable_id("service", city.pk, s.pk)
-        srv.append(ServiceRecord(
-            id=sid, organisation_id=stable_id("organisation", city.pk, view.organisation.pk), name=s.name,
-            description=s.description, status="inactive" if s.end and s.end < today else "active",
-            languages=list(s.languages or []), eligibility=s.eligibility,
-            service_areas=[a.name for a in view.areas],
-            confidential=s.confidential, **_contact(view.contact)))
-        if view.address or view.latitude is not None:
-            lid = stable_id("location", city.pk, s.pk)
-            has_point = view.latitude is not None and view.longitude is not None
-            locs.append(LocationRecord(
-                id=lid, organisation_id=stable_id("organisation", city.pk, view.organisation.pk),
-                name=s.name, latitude=view.latitude if has_point else None,
-                longitude=view.longitude if has_point else None,
-                address_1=view.address, city=city.name if view.address else "",
-                country=city.country if len(city.country or "") == 2 else ""))
-            sals.append(ServiceAtLocationRecord(id=stable_id("service_at_location", city.pk, s.pk),
-                                                     service_id=sid, location_id=lid))
-    safe = redact_confidential(srv, locs, sals)
-    return org_records, safe.services, safe.locations, safe.service_at_locations
-
-
-def hsds_export(user, city: City) -> dict[str, Any]:
-    """The directory as an HSDS 3.0 API page, as it may leave the city (see :func:`hsds_records`)."""
-    organisations, srv, locs, sals = hsds_records(user, city)
-    return write_hsds(organisations, srv, locs, sals)
-
-
-def hsds_export_bytes(user, city: City) -> tuple[bytes, str]:
-    doc = hsds_export(user, city)
-    name = f"{city.slug}-hsds-{timezone.localdate().isoformat()}.json"
-    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"), name
-
-
-__all__ = [
-    "ImportFileError", "ImportPlan", "MAX_UPLOAD", "check_upload", "hsds_export", "hsds_export_bytes",
-    "hsds_records", "hsds_schemas", "import_hsds", "import_threew", "organisation_type_for", "sector_for",
-    "threew_export", "threew_records",
-]
