@@ -351,7 +351,7 @@ def collect_ward_pages(c: Collector, client, role, ctx):
     w = c.world
     by_label = {str(label): value for value, label in ReportCategory.choices}
     for code in w.area_codes:
-        r = _get(client, "web:area", slug=SLUG, code=code)
+        r = _get(client, "mapping:area", slug=SLUG, code=code)
         if r.status_code != 200:
             continue
         doc = _doc(r)
@@ -748,7 +748,7 @@ def collect_reviews(c: Collector, client, role, ctx):
 NO_COUNTS = "carries none of these datasets' numbers"
 SURFACES: dict[str, Callable | str] = {
     # collectors
-    "web:area": collect_ward_pages,
+    "mapping:area": collect_ward_pages,
     "api-1:report_counts": collect_report_counts_api,
     "plans:plan": collect_plan_page,
     "api-1:get_plan": collect_plan_api,
@@ -764,7 +764,7 @@ SURFACES: dict[str, Callable | str] = {
     "web:home": f"{NO_COUNTS}: links to cities and national views",
     "web:healthz": f"{NO_COUNTS}: a liveness answer",
     "web:login": f"{NO_COUNTS}: the sign-in form",
-    "web:tokens": f"{NO_COUNTS}: the reader's own API tokens",
+    "api:tokens": f"{NO_COUNTS}: the reader's own API tokens",
     "web:city": f"{NO_COUNTS}: the city map coloured by sub-county or population density, area names",
     "api-1:me": f"{NO_COUNTS}: the reader's own account",
     "api-1:list_cities": f"{NO_COUNTS}: city names",
@@ -1117,7 +1117,7 @@ def test_every_outward_surface_is_declared():
     assert set(ROLES) >= set(OUTSIDER_ROLES)
 
 
-REPORT_SURFACES = {"web:area", "api-1:report_counts"}  # what a theme's sensitivity changes
+REPORT_SURFACES = {"mapping:area", "api-1:report_counts"}  # what a theme's sensitivity changes
 
 
 def _run(city, users, client_for, *, every_theme: bool) -> tuple[World, dict, list[str]]:
@@ -1203,7 +1203,7 @@ def test_no_cell_is_recoverable_across_all_outward_surfaces(city, users, client_
     # The seeded city really has small cells on these surfaces, or the test would prove nothing.
     small = sum(1 for v in world.cells.values() if 0 < v < world.k)
     assert small > 100, f"only {small} small cells seeded"
-    assert any(o.surface == "web:area" for o in per_audience["peer"]), "no ward page was collected for a peer"
+    assert any(o.surface == "mapping:area" for o in per_audience["peer"]), "no ward page was collected for a peer"
     assert any(o.surface == "api-1:report_counts" for o in per_audience["peer"])
     if not every_theme:  # (publishing every theme changes the report surfaces only: the others are not read)
         assert any(o.surface == "plans:plan" for o in per_audience["national"])
@@ -1230,7 +1230,7 @@ def test_no_city_team_series_reach_outsiders(city, users, client_for):
     for role in OUTSIDER_ROLES:
         client = client_for(role)
         for code in sorted(a.code for a in city.areas.all())[:8]:
-            r = _get(client, "web:area", slug=SLUG, code=code)
+            r = _get(client, "mapping:area", slug=SLUG, code=code)
             if r.status_code != 200:
                 break
             for tr in _doc(r).xpath('//table[contains(@class, "series")]/tbody/tr'):

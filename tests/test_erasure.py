@@ -72,7 +72,7 @@ def _everything_shown(client_for, ids: dict) -> dict[str, str]:
             shown[f"{role} {name}"] = _pack_text(body) if name == "plans:evidence_pack" else \
                 body.decode("utf-8", "replace")
     # The audit log filtered to the organisation, where its payloads are listed.
-    org_log = reverse("web:audit", args=["mombasa"]) + f"?object_type=network.organisation&object_id={ids['member_org']}"
+    org_log = reverse("audit:audit", args=["mombasa"]) + f"?object_type=network.organisation&object_id={ids['member_org']}"
     shown["auditor audit log of the organisation"] = client_for("auditor").get(org_log).content.decode()
     return shown
 
@@ -103,7 +103,7 @@ def test_an_erasure_request_removes_a_focal_points_phone_from_every_page_export_
     mine, installation = verify_chain(city=city), verify_chain(chain=INSTALLATION_CHAIN)
     assert (mine.ok, installation.ok) == (True, True), (mine.problem, installation.problem)
     assert (mine.erased, installation.erased) == (1, 1)
-    page = client_for("auditor").get(reverse("web:audit", args=["mombasa"])).content.decode()
+    page = client_for("auditor").get(reverse("audit:audit", args=["mombasa"])).content.decode()
     assert "Chain intact, 1 payloads erased by request" in page
     # The pack verifies independently, the README's own script included, and reports the erasure.
     pack_bytes = _body(client_for("auditor").get(reverse("plans:evidence_pack", args=["mombasa", ids["plan"]])))

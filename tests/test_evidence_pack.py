@@ -501,13 +501,13 @@ def test_an_expired_auditor_gets_nothing(request, audited, users, client_for):
         # A form's target may refuse a GET before asking who it is (405): nothing is shown either way.
         assert expired.get(url).status_code in ((403,) if method == "get" else (403, 405)), name
         assert expired.post(url, {}).status_code in (403, 405), name
-    assert expired.get(reverse("web:audit", args=["mombasa"])).status_code == 403
+    assert expired.get(reverse("audit:audit", args=["mombasa"])).status_code == 403
     assert AuditEvent.objects.count() == head
 
 
 def test_the_audit_log_shows_one_plan_records_trail(audited, client_for):
     mine, theirs = audited["mine"], audited["theirs"]
-    html = client_for("auditor").get(reverse("web:audit", args=["mombasa"]),
+    html = client_for("auditor").get(reverse("audit:audit", args=["mombasa"]),
                                      {"object_type": "plans.activity", "object_id": str(mine.pk)}).content.decode()
     assert "Chain intact, 0 payloads erased by request" in html
     assert f"plans.activity:{mine.pk}<" in html and f"plans.activity:{theirs.pk}<" not in html

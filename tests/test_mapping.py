@@ -138,7 +138,7 @@ def test_saving_recomputes_on_the_server_and_the_profile_never_changes(users, ci
         profile.save()
     page = c.get(reverse("mapping:profile", args=["mombasa", profile.pk])).content.decode()
     assert "Vaccination, October" in page and "cannot be changed" in page
-    area_page = c.get(reverse("web:area", args=["mombasa", "KE00100404"])).content.decode()
+    area_page = c.get(reverse("mapping:area", args=["mombasa", "KE00100404"])).content.decode()
     assert "Vaccination, October" in area_page and "rank 1 of 30" in area_page
 
 
@@ -181,7 +181,7 @@ def _small_cell(city, *, category: str = "tension"):
 
 def test_small_report_counts_are_hidden_outside_the_city_team(city, client_for):
     (ward, year), n = _small_cell(city)
-    url = reverse("web:area", args=["mombasa", ward])
+    url = reverse("mapping:area", args=["mombasa", ward])
     team = _report_table(client_for("analyst").get(url).content.decode())
     network = _report_table(client_for("member").get(url).content.decode())
     assert team[(year, "tension")] == str(n)
@@ -197,7 +197,7 @@ def test_ward_page_and_api_publish_the_same_cells(city, client_for):
     (ward, year), _n = _small_cell(city)
     for role in ("member", "peer", "national"):
         c = client_for(role)
-        page = _report_table(c.get(reverse("web:area", args=["mombasa", ward])).content.decode())
+        page = _report_table(c.get(reverse("mapping:area", args=["mombasa", ward])).content.decode())
         data = c.get(reverse("api-1:report_counts", args=["mombasa"]), {"year": year}).json()
         row = next(a for a in data["areas"] if a["code"] == ward)["counts"]
         assert data["suppressed"] is True and set(row) == {c for (y, c) in page if y == year and c}
@@ -228,7 +228,7 @@ def test_outsiders_cannot_ask_for_overlapping_spans(client_for):
 
 def test_sensitive_series_stay_in_the_city_team(city, client_for):
     ward = "KE00100101"
-    url = reverse("web:area", args=["mombasa", ward])
+    url = reverse("mapping:area", args=["mombasa", ward])
     assert "Residents who trust the police" in client_for("analyst").get(url).content.decode()
     for role in ("member", "national", "peer"):
         html = client_for(role).get(url).content.decode()
@@ -249,7 +249,7 @@ def test_a_city_can_publish_a_sensitive_theme(city, users, client_for):
 
     theme = Theme.objects.get(city=city, code="police-trust")
     services.update_theme(actor=users["coordinator"], theme=theme, name=theme.name, sensitivity="open")
-    html = client_for("member").get(reverse("web:area", args=["mombasa", "KE00100101"])).content.decode()
+    html = client_for("member").get(reverse("mapping:area", args=["mombasa", "KE00100101"])).content.decode()
     assert "Residents who trust the police" in html
     data = client_for("peer").get(reverse("api-1:report_counts", args=["mombasa"])).json()
     assert "security_grievance" in data["categories"]

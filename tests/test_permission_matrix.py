@@ -55,11 +55,11 @@ MATRIX = {
     "api:token_revoke": ("post", {"pk": "admin_token"}, web({"admin": 302}, default=404)),
     "web:city": ("get", {"slug": "mombasa"}, web(READERS)),
     "mapping:area": ("get", {"slug": "mombasa", "code": "KE001003"}, web(READERS)),
-    "cities:memberships": ("get", {"slug": "mombasa"}, web({"admin": 200})),
-    "cities:membership_change": ("post", {"slug": "mombasa", "pk": "member_membership"}, web({"admin": 302})),
+    "web:memberships": ("get", {"slug": "mombasa"}, web({"admin": 200})),
+    "web:membership_change": ("post", {"slug": "mombasa", "pk": "member_membership"}, web({"admin": 302})),
     "audit:audit": ("get", {"slug": "mombasa"}, web({"admin": 200, "auditor": 200})),
     # The city's settings (languages, digits in Arabic, coverage and small-count thresholds): admin, coordinator.
-    "cities:city_settings": ("get", {"slug": "mombasa"}, web(PLANNERS)),
+    "web:city_settings": ("get", {"slug": "mombasa"}, web(PLANNERS)),
     # Uploading areas (GeoJSON, dry run then confirm): those who edit areas, admin and coordinator.
     "web:area_import": ("get", {"slug": "mombasa"}, web(PLANNERS)),
     # Erasing a person's contact details (audit payloads included) is the city administrator's alone.

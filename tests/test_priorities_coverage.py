@@ -141,7 +141,7 @@ def test_a_thin_ranking_is_not_saved_unless_a_coordinator_flags_it(city, users, 
     page = coordinator.get(reverse("mapping:profile", args=["mombasa", profile.pk])).content.decode()
     assert "low-coverage-flag" in page and "20 of 420 ward × indicator values are present" in page
     assert "low data coverage" in coordinator.get(reverse("mapping:profiles", args=["mombasa"])).content.decode()
-    ward = coordinator.get(reverse("web:area", args=["mombasa", thin_year[0]])).content.decode()
+    ward = coordinator.get(reverse("mapping:area", args=["mombasa", thin_year[0]])).content.decode()
     item = ward[ward.index("Thin, flagged"):][:600]
     assert "low data coverage" in item and "data for 2 of 14 indicators" in item
     from tamasuk.api.services import create_token

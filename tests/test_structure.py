@@ -75,10 +75,6 @@ KNOWN_UPWARD = {
     ("audit", "plans"),
     # The `serve` management command starts the project's WSGI application.
     ("web", PROJECT),
-    # web.views still holds pages of higher apps: an area's page (mapping's series, report counts and rank
-    # history) and the API token page (api's models and services). Being fixed: the pages move to their apps.
-    ("web", "mapping"),
-    ("web", "api"),
     # mapping's services and views check free text for personal data with network.personal_data (phone
     # numbers, e-mail addresses); the checker is not about the directory and could move below both.
     ("mapping", "network"),

@@ -40,14 +40,14 @@ def test_level_and_colour_choice_change_the_map(client_for):
 
 
 def test_area_page_shows_parent_children_and_population(client_for):
-    html = client_for("member").get(reverse("web:area", args=["mombasa", "KE001003"])).content.decode()
+    html = client_for("member").get(reverse("mapping:area", args=["mombasa", "KE001003"])).content.decode()
     assert "Kisauni" in html and "Kisauni Ward 5" in html and "KE00100305" in html
-    ward = client_for("analyst").get(reverse("web:area", args=["mombasa", "KE00100305"])).content.decode()
+    ward = client_for("analyst").get(reverse("mapping:area", args=["mombasa", "KE00100305"])).content.decode()
     assert "Population by sex and age band" in ward and "0-14" in ward
 
 
 def test_unknown_area_is_404(client_for):
-    assert client_for("admin").get(reverse("web:area", args=["mombasa", "NOPE"])).status_code == 404
+    assert client_for("admin").get(reverse("mapping:area", args=["mombasa", "NOPE"])).status_code == 404
 
 
 def test_admin_adds_a_member_with_a_new_account(client_for, city):
@@ -68,7 +68,7 @@ def test_adding_an_auditor_without_end_date_shows_the_error_on_the_field(client_
 
 
 def test_audit_page_filters_by_object_and_shows_chain_status(client_for, city):
-    html = client_for("auditor").get(reverse("web:audit", args=["mombasa"]),
+    html = client_for("auditor").get(reverse("audit:audit", args=["mombasa"]),
                                      {"object_type": "cities.city", "object_id": str(city.pk)}).content.decode()
     assert "Chain intact, 0 payloads erased by request" in html
     assert "city.create" in html and "area.create" not in html
@@ -99,7 +99,7 @@ def test_api_areas_are_geojson(client_for):
 
 def test_api_token_flow_through_the_pages(client_for):
     c = client_for("analyst")
-    html = c.post(reverse("web:tokens"), {"name": "dashboard"}).content.decode()
+    html = c.post(reverse("api:tokens"), {"name": "dashboard"}).content.decode()
     secret = re.search(r'class="secret">([^<]+)<', html).group(1)
     from django.test import Client
 
@@ -108,7 +108,7 @@ def test_api_token_flow_through_the_pages(client_for):
     from tamasuk.api.models import ApiToken
 
     token = ApiToken.objects.get(user__username="analyst", name="dashboard")
-    c.post(reverse("web:token_revoke", args=[token.pk]))
+    c.post(reverse("api:token_revoke", args=[token.pk]))
     assert api.get(reverse("api-1:me")).status_code == 401
 
 
@@ -166,7 +166,7 @@ def test_import_areas_command_dry_run_then_import(fresh_database, tmp_path):
 
 
 def test_population_by_sex_and_age_stays_inside_the_city_team(client_for):
-    url = reverse("web:area", args=["mombasa", "KE00100305"])
+    url = reverse("mapping:area", args=["mombasa", "KE00100305"])
     assert "Population by sex and age band" in client_for("analyst").get(url).content.decode()
     for outsider in ["member", "national", "peer"]:
         html = client_for(outsider).get(url).content.decode()

@@ -11,7 +11,6 @@ urlpatterns = [
     path("", include("tamasuk.network.urls")),
     path("", include("tamasuk.plans.urls")),
     path("", include("tamasuk.audit.urls")),
-    path("", include("tamasuk.cities.urls")),
     path("", include("tamasuk.api.urls")),
     path("", include("tamasuk.web.urls")),
 ]

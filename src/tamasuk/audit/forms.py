@@ -18,3 +18,8 @@ class ForgetPersonForm(forms.Form):
 
     def person(self) -> dict:
         return {k: self.cleaned_data[k].strip() for k in ("username", "email", "phone", "name")}
+
+
+class AuditFilterForm(forms.Form):
+    object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
+    object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)

@@ -38,15 +38,6 @@ class ChangeMemberForm(forms.Form):
         return data
 
 
-class TokenForm(forms.Form):
-    name = forms.CharField(label=_("What the token is for"), max_length=100)
-
-
-class AuditFilterForm(forms.Form):
-    object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)
-    object_id = forms.CharField(label=_("Object id"), required=False, max_length=64)
-
-
 class CitySettingsForm(forms.Form):
     """The settings a coordinator or the city's administrator changes (cities.services.update_city_settings)."""
 

@@ -40,7 +40,8 @@ def city_map(city: City, areas: list[Area], *, colour: str = "parent", highlight
             tooltip = f"{name} — {category}"
         items.append(MapArea(
             key=a.code, label=name, geometry=a.geometry, value=value, category=category, title=tooltip,
-            href=reverse("web:area", args=[city.slug, a.code]) if link else None,
+            # The area page is mapping's: web names it, never imports it (web sits below the apps).
+            href=reverse("mapping:area", args=[city.slug, a.code]) if link else None,
             highlighted=a.code == highlight,
         ))
     mode = "sequential" if colour == "density" else ("categorical" if any(i.category for i in items) else "outline")

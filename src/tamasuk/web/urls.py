@@ -10,13 +10,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/tokens/", views.tokens, name="tokens"),
-    path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("c/<slug:slug>/", views.city_home, name="city"),
-    path("c/<slug:slug>/areas/<str:code>/", views.area_page, name="area"),
     path("c/<slug:slug>/members/", views.memberships, name="memberships"),
     path("c/<slug:slug>/members/<int:pk>/", views.membership_change, name="membership_change"),
-    path("c/<slug:slug>/audit/", views.audit, name="audit"),
     path("c/<slug:slug>/settings/", views.city_settings, name="city_settings"),
     path("c/<slug:slug>/boundaries/import/", area_import.area_import, name="area_import"),
 ]

@@ -1,4 +1,6 @@
-"""Pages. Thin: resolve, ask the permission layer and queries, call services, render."""
+"""The front door (signing in, the home page, a city's map page, the health check) and the city's members and
+settings, which only need cities. Pages of the apps above web (an area's page, the audit log, API tokens...)
+live in those apps."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -14,19 +15,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tamasuk.analysis.small_charts import sparkline
-from tamasuk.api.models import ApiToken
-from tamasuk.api.services import create_token, revoke_token
-from tamasuk.audit import queries as audit_queries
 from tamasuk.cities import publication, queries, services
 from tamasuk.cities.models import ROLES_A_CITY_ADMIN_GRANTS, Membership, Role
-from tamasuk.cities.permissions import Action, can, national_countries, role_in
-from tamasuk.mapping import queries as mapping_queries
-from tamasuk.mapping.models import ReportCategory
+from tamasuk.cities.permissions import Action, national_countries, role_in
 
 from .decorators import city_page
 from .errors import put_on_form
-from .forms import AddMemberForm, AuditFilterForm, ChangeMemberForm, CitySettingsForm, TokenForm
+from .forms import AddMemberForm, ChangeMemberForm, CitySettingsForm
 from .maps import COLOUR_CHOICES, city_map
 from .nav import city_nav
 
@@ -88,54 +83,6 @@ def city_home(request, city):
 
 
 @login_required
-@city_page(Action.VIEW_CITY)
-def area_page(request, city, code):
-    area = queries.area(request.user, city, code)
-    children = list(queries.areas(request.user, city).filter(parent=area))
-    siblings = list(queries.areas(request.user, city, level=area.level).filter(parent=area.parent))
-    shown = children or siblings
-    svg = city_map(city, shown if children else siblings, highlight=None if children else area.code,
-                   colour="density", width=480,
-                   title=_("Map of %(area)s") % {"area": area.display_name(get_language())})
-    ancestors = []
-    node = area.parent
-    while node is not None and len(ancestors) < 20:
-        ancestors.insert(0, node)
-        node = node.parent
-    population_rows = []
-    # Counts by sex and age band can be small: they stay inside the city team; others see the total.
-    if can(request.user, Action.VIEW_SMALL_CELLS, city):
-        for sex, bands in (area.population_detail or {}).items():
-            for band, count in bands.items():
-                population_rows.append((sex, band, count))
-    series = []
-    for s in mapping_queries.area_series(request.user, city, area):
-        ind = s["indicator"]
-        name = ind.display_name(get_language())
-        series.append({**s, "name": name, "latest": s["values"][-1], "latest_period": s["periods"][-1],
-                       "svg": sparkline(s["values"], title=_("%(name)s, %(first)s–%(last)s") % {
-                           "name": name, "first": s["periods"][0], "last": s["periods"][-1]}, unit=ind.unit)})
-    report_years = mapping_queries.area_report_counts(request.user, city, area)
-    categories = [(value, label) for value, label in ReportCategory.choices
-                  if report_years and value in report_years[0]["counts"]]
-    return render(request, "web/area.html", {
-        **city_nav(request, city),
-        "series": series,
-        "report_categories": categories,
-        "report_years": [{**y, "cells": [y["counts"][c] for c, _label in categories]} for y in report_years],
-        "reports_published": not publication.sees_everything(request.user, city), "k": publication.threshold(city),
-        "rank_history": mapping_queries.rank_history(request.user, city, area),
-        "area": area,
-        "area_name": area.display_name(get_language()),
-        "ancestors": ancestors,
-        "children": children,
-        "level_name": city.level_name(area.level),
-        "map_svg": svg,
-        "population_rows": population_rows,
-    })
-
-
-@login_required
 @city_page(Action.MANAGE_MEMBERSHIPS)
 def memberships(request, city):
     form = AddMemberForm(request.POST or None)
@@ -185,24 +132,6 @@ def membership_change(request, city, pk):
 
 
 @login_required
-@city_page(Action.VIEW_AUDIT)
-def audit(request, city):
-    form = AuditFilterForm(request.GET or None)
-    wanted = form.cleaned_data if form.is_valid() else {}
-    events = audit_queries.city_events(request.user, city, object_type=wanted.get("object_type", ""),
-                                       object_id=wanted.get("object_id", ""))
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    filters = request.GET.copy()
-    filters.pop("page", None)
-    return render(request, "web/audit.html", {
-        **city_nav(request, city), "form": form, "page": page,
-        "chain": audit_queries.chain_status(request.user, city), "filter_query": filters.urlencode(),
-        "object_types": audit_queries.object_types(request.user, city),
-        "may_erase": can(request.user, Action.ERASE_PERSONAL_DATA, city),
-    })
-
-
-@login_required
 @city_page(Action.EDIT_CITY_SETTINGS)
 def city_settings(request, city):
     initial = {"languages": city.languages, "arabic_digits": city.arabic_digits,
@@ -220,24 +149,3 @@ def city_settings(request, city):
             messages.success(request, _("The city's settings are saved."))
             return redirect("web:city_settings", city.slug)
     return render(request, "web/city_settings.html", {**city_nav(request, city), "form": form})
-
-
-@login_required
-def tokens(request):
-    form = TokenForm(request.POST or None)
-    new_secret = None
-    if request.method == "POST" and form.is_valid():
-        _token, new_secret = create_token(actor=request.user, name=form.cleaned_data["name"])
-        form = TokenForm()
-    return render(request, "web/tokens.html", {
-        "form": form, "new_secret": new_secret, "tokens": ApiToken.objects.filter(user=request.user),
-    })
-
-
-@require_POST
-@login_required
-def token_revoke(request, pk):
-    token = get_object_or_404(ApiToken, pk=pk, user=request.user)  # only your own tokens
-    revoke_token(actor=request.user, token=token)
-    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
-    return redirect("web:tokens")
