@@ -275,25 +275,6 @@ def test_reports_list_is_the_city_teams_and_a_member_can_record_one(city, client
     assert "Choose the area, or give a point inside it." in bad.content.decode()
 
 
-def test_report_spreadsheet_is_checked_whole_then_imported(city, client_for, events):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    url = reverse("mapping:import_reports", args=["mombasa"])
-    bad = ("date,category,area,channel,text\n2026-10-01,tension,KE00100101,forum,a\n"
-           "01/10/2026,riot,Atlantis,radio,b\n")
-    before = CommunityReport.objects.count()
-    html = client_for("coordinator").post(url, {"file": SimpleUploadedFile("r.csv", bad.encode()), "confirm": "1"}
-                                          ).content.decode()
-    for expected in ["01/10/2026", "riot", "Atlantis", "radio", "nothing was written"]:
-        assert expected in html
-    assert CommunityReport.objects.count() == before and events() == 0
-    good = "date,category,area,channel,text\n2026-10-01,tension,KE00100101,forum,a\n2026-10-02,Hate speech,Likoni Ward 1,sms,b\n"
-    dry = client_for("coordinator").post(url, {"file": SimpleUploadedFile("r.csv", good.encode())}).content.decode()
-    assert "2 reports would be added" in dry and CommunityReport.objects.count() == before
-    done = client_for("coordinator").post(url, {"file": SimpleUploadedFile("r.csv", good.encode()), "confirm": "1"})
-    assert done.status_code == 302 and CommunityReport.objects.count() == before + 2 and events() == 1
-
-
 def test_coordinator_adds_and_edits_an_indicator(city, client_for, events):
     from tamasuk.mapping.models import Theme
 

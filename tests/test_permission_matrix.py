@@ -85,7 +85,6 @@ MATRIX = {
     "mapping:new_report": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200, "member": 200})),
     "mapping:moderate_report": ("post", {"slug": "mombasa", "pk": "report"},
                                 web({"admin": 302, "coordinator": 302})),
-    "mapping:import_reports": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
     "mapping:indicators": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
     "mapping:edit_indicator": ("get", {"slug": "mombasa", "code": "food-insecurity"},
                                web({"admin": 200, "coordinator": 200})),
@@ -291,6 +290,8 @@ def _forum_refs(users, city, member_org, profile):
 # The pipeline's upload page serves every kind of import; each kind has its own permission.
 IMPORT_KINDS = {
     "observations": web(ANALYSTS),
+    # Community reports from a spreadsheet: those who edit the city's data (Action.EDIT_CITY_DATA).
+    "reports": web(PLANNERS),
 }
 
 

@@ -10,5 +10,7 @@ class MappingConfig(AppConfig):
         from tamasuk.imports import adapters
 
         from .observation_import import ObservationsImport
+        from .report_import import ReportsImport
 
         adapters.register(ObservationsImport())
+        adapters.register(ReportsImport())

@@ -1,4 +1,4 @@
-"""Indicators and themes, and community reports from a spreadsheet."""
+"""Indicators and themes."""
 
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tamasuk.cities.permissions import Action, can
-from tamasuk.interop.decoding import TabularError, read_table
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
 from . import queries, services
-from .forms import IndicatorForm, NewThemeForm, ReportFileForm, ThemeForm
+from .forms import IndicatorForm, NewThemeForm, ThemeForm
 from .models import Indicator, Theme
-
-REPORT_COLUMNS = ["date", "category", "area", "channel", "text"]
 
 
 @login_required
@@ -88,51 +85,3 @@ def edit_indicator(request, city, code):
             return redirect("mapping:indicators", city.slug)
     return render(request, "mapping/indicator_form.html", {**city_nav(request, city), "form": form,
                                                            "indicator": indicator})
-
-
-@login_required
-@city_page(Action.EDIT_CITY_DATA)
-def import_reports(request, city):
-    """CSV with columns date, category, area, channel, text: checked whole, then a dry run, then written."""
-    form = ReportFileForm(request.POST or None, request.FILES or None)
-    summary = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        rows, problem = _read_report_file(upload.read(), upload.name)
-        if problem:
-            form.add_error("file", problem)
-        else:
-            dry = not request.POST.get("confirm")
-            summary = services.import_reports(actor=request.user, city=city, rows=rows, dry_run=dry,
-                                              source_name=upload.name)
-            if summary.ok and not dry:
-                messages.success(request, _("%(n)s reports imported.") % {"n": summary.new})
-                return redirect("mapping:reports", city.slug)
-    return render(request, "mapping/report_import.html", {**city_nav(request, city), "form": form,
-                                                          "summary": summary, "columns": REPORT_COLUMNS})
-
-
-def _read_report_file(data: bytes, filename: str):
-    """Rows of a CSV or XLSX whose first row names the columns; the tabular reader handles encodings,
-    delimiters and Excel, as for every other spreadsheet the city uploads."""
-    try:
-        table = read_table(data, filename)
-        header, *body = [[("" if c is None else str(c)).strip() for c in row] for row in table.rows]
-    except (TabularError, ValueError) as exc:
-        return [], str(exc)
-    names = [h.casefold() for h in header]
-    missing = [c for c in REPORT_COLUMNS[:4] if c not in names]
-    if missing:
-        return [], _("Missing columns: %(cols)s. The first row must name the columns %(all)s.") % {
-            "cols": ", ".join(missing), "all": ", ".join(REPORT_COLUMNS)}
-    rows = []
-    for n, cells in enumerate(body, start=2):
-        if not any(cells):
-            continue
-        r = dict(zip(names, cells, strict=False))
-        rows.append(services.ReportInput(row=n, date=r.get("date", ""), category=r.get("category", ""),
-                                         area=r.get("area", ""), channel=r.get("channel", ""),
-                                         text=r.get("text", "")))
-    if not rows:
-        return [], _("The file has no rows below the header.")
-    return rows, None

@@ -139,16 +139,6 @@ class ThemeForm(forms.Form):
     sensitivity = forms.ChoiceField(label=_("Who may see its numbers"), choices=Sensitivity.choices)
 
 
-class ReportFileForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"))
-
-    def clean_file(self):
-        f = self.cleaned_data["file"]
-        if f.size > 5 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 5 MB."))
-        return f
-
-
 class NewThemeForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=64)
     name = forms.CharField(label=_("Theme name"), max_length=200)

@@ -16,7 +16,6 @@ urlpatterns = [
     path("c/<slug:slug>/reports/", views.reports, name="reports"),
     path("c/<slug:slug>/reports/new/", views.new_report, name="new_report"),
     path("c/<slug:slug>/reports/<int:pk>/moderate/", views.moderate_report, name="moderate_report"),
-    path("c/<slug:slug>/reports/import/", data_views.import_reports, name="import_reports"),
     path("c/<slug:slug>/indicators/", data_views.indicators, name="indicators"),
     path("c/<slug:slug>/indicators/<slug:code>/", data_views.edit_indicator, name="edit_indicator"),
     path("c/<slug:slug>/themes/<int:pk>/", data_views.rename_theme, name="rename_theme"),
