@@ -60,8 +60,6 @@ MATRIX = {
     "audit:audit": ("get", {"slug": "mombasa"}, web({"admin": 200, "auditor": 200})),
     # The city's settings (languages, digits in Arabic, coverage and small-count thresholds): admin, coordinator.
     "web:city_settings": ("get", {"slug": "mombasa"}, web(PLANNERS)),
-    # Uploading areas (GeoJSON, dry run then confirm): those who edit areas, admin and coordinator.
-    "web:area_import": ("get", {"slug": "mombasa"}, web(PLANNERS)),
     # Erasing a person's contact details (audit payloads included) is the city administrator's alone.
     "audit:forget_person": ("get", {"slug": "mombasa"}, web({"admin": 200})),
     "mapping:priorities": ("get", {"slug": "mombasa"}, web(ANALYSTS)),
@@ -292,6 +290,8 @@ IMPORT_KINDS = {
     "observations": web(ANALYSTS),
     # Community reports from a spreadsheet: those who edit the city's data (Action.EDIT_CITY_DATA).
     "reports": web(PLANNERS),
+    # Areas from a GeoJSON file: those who edit areas (Action.EDIT_AREAS).
+    "areas": web(PLANNERS),
 }
 
 

@@ -9,8 +9,10 @@ class MappingConfig(AppConfig):
     def ready(self):
         from tamasuk.imports import adapters
 
+        from .area_import import AreasImport
         from .observation_import import ObservationsImport
         from .report_import import ReportsImport
 
         adapters.register(ObservationsImport())
         adapters.register(ReportsImport())
+        adapters.register(AreasImport())

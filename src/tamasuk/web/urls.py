@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import area_import, views
+from . import views
 
 app_name = "web"
 
@@ -14,5 +14,4 @@ urlpatterns = [
     path("c/<slug:slug>/members/", views.memberships, name="memberships"),
     path("c/<slug:slug>/members/<int:pk>/", views.membership_change, name="membership_change"),
     path("c/<slug:slug>/settings/", views.city_settings, name="city_settings"),
-    path("c/<slug:slug>/boundaries/import/", area_import.area_import, name="area_import"),
 ]

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tamasuk.cities.models import Area, City
+from tamasuk.cities.area_files import name_languages, read_file
+from tamasuk.cities.models import City
 from tamasuk.cities.services import import_areas
-from tamasuk.interop.geojson import read_areas
 
 
 class Command(BaseCommand):
@@ -28,15 +28,14 @@ class Command(BaseCommand):
         if target is None:
             raise CommandError(f"No city with short name {city!r}.")
         try:
-            extra = dict(item.split("=", 1) for item in name_lang)
+            extra = name_languages(name_lang)
         except ValueError as exc:
             raise CommandError("--name-lang takes LANG=PROPERTY, e.g. ar=name_ar") from exc
         self.stdout.write(f"Reading {file} …")
         data = file.read_bytes()
-        known = set(Area.objects.filter(city=target).values_list("code", flat=True))
-        result = read_areas(data, code_property=code_prop, name_property=name_prop, parent_property=parent_prop,
-                            extra_name_properties=extra, population_property=population_prop,
-                            known_parent_codes=known)
+        # The same reading as the web upload's (the areas kind of the import pipeline).
+        result = read_file(target, data, code_prop=code_prop, name_prop=name_prop, parent_prop=parent_prop,
+                           population_prop=population_prop, name_langs=extra)
         self.stdout.write(f"Validated {len(result.areas)} areas: {len(result.errors)} errors, "
                           f"{len(result.warnings)} warnings.")
         for w in result.warnings:
