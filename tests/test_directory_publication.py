@@ -279,9 +279,10 @@ def test_people_reached_are_the_same_published_values_on_every_surface(city, sma
     rows = [r for r in _threew(client_for("coordinator"), city) if r["#org"] == org.name]
     assert any("“x”" in r.get("#meta+note", "") or "<" in r.get("#meta+note", "") for r in rows)
     data = client_for("coordinator").get(reverse("network:threew_export", args=[city.slug])).content
-    from tamasuk.network import interop_services
+    from tamasuk.network.directory import import_services
 
-    plan = interop_services.import_threew(actor=_user("coordinator"), city=city, data=data, file_name="3w.csv")
+    plan = import_services.import_threew(actor=_user("coordinator"), city=city,
+                                         sheet=import_services.read_threew(data, "3w.csv"))
     assert plan.ok and not plan.changes_anything
 
 

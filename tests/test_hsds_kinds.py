@@ -153,18 +153,27 @@ def test_locations_beside_the_links_that_use_them_are_read(schemas):
     assert [(x.service_id, x.location_id) for x in result.service_at_locations] == [(service["id"], location["id"])]
 
 
-@pytest.mark.django_db
-def test_the_directory_import_page_refuses_taxonomy_json_and_creates_no_organisation(city, client_for):
+def test_the_directory_import_page_refuses_taxonomy_json_and_creates_no_organisation(live):
+    """Through the import pipeline's "hsds" kind, with the real task worker (conftest's worker site)."""
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from tamasuk.imports.models import ImportJob
     from tamasuk.network.models import Organisation
 
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="coordinator"))
     before = Organisation.objects.count()
     for name, obj in [("taxonomy.json", official_taxonomy()), ("location.json", real_object("location"))]:
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        response = client_for("coordinator").post(reverse("network:hsds_import", args=[city.slug]), {
+        response = client.post(reverse("imports:upload", args=["mombasa", "hsds"]), {
             "file": SimpleUploadedFile(name, json.dumps(obj).encode(), "application/json"), "sector": "health"})
-        html = response.content.decode()
-        assert response.status_code == 200 and 'name="confirm"' not in html
+        assert response.status_code == 302, response.content.decode()[:2000]
+        job = ImportJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+        live.run_worker()
+        job.refresh_from_db()
+        html = client.get(response["Location"]).content.decode()
+        assert job.status == "dry-run-ready" and not job.may_confirm and "Confirm import" not in html
         assert "this file holds HSDS" in html and "Tamasuk" in html
-        assert not response.context["plan"].new_organisations
+        assert not job.summary["new_organisations"]
     assert Organisation.objects.count() == before

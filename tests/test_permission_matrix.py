@@ -101,8 +101,6 @@ MATRIX = {
     "network:new_service": ("get", {"slug": "mombasa", "pk": "member_org"}, web(ORG_EDITORS)),
     "network:edit_service": ("get", {"slug": "mombasa", "pk": "member_org", "service_pk": "member_service"},
                              web(ORG_EDITORS)),
-    "network:threew_import": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
-    "network:hsds_import": ("get", {"slug": "mombasa"}, web({"admin": 200, "coordinator": 200})),
     "network:threew_export": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
     "network:hsds_export": ("get", {"slug": "mombasa"}, web({**PROFILE_READERS, "member": 200})),
     # Forums: the city team reads everything; a member reads the forum pages, its organisation's action items
@@ -288,6 +286,9 @@ def _forum_refs(users, city, member_org, profile):
 # The pipeline's upload page serves every kind of import; each kind has its own permission.
 IMPORT_KINDS = {
     "observations": web(ANALYSTS),
+    # The directory's 3W/4W sheets and HSDS 3.0 files: those who edit the city's data (Action.EDIT_CITY_DATA).
+    "threew": web({"admin": 200, "coordinator": 200}),
+    "hsds": web({"admin": 200, "coordinator": 200}),
     # Community reports from a spreadsheet: those who edit the city's data (Action.EDIT_CITY_DATA).
     "reports": web(PLANNERS),
     # Areas from a GeoJSON file: those who edit areas (Action.EDIT_AREAS).
