@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+# The suite runs on every core: pytest-xdist workers, each with its own test database and demo city; every
+# browser test on one worker (one served demo). `make test PYTEST_WORKERS=0` runs it in a single process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: run test test-postgres lint system-test-deps clean messages
 
@@ -44,11 +48,11 @@ system-test-deps:
 
 ## make test: everything the tests need, then the whole suite on the embedded SQLite database
 test: $(VENV)/.test-deps system-test-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 ## the whole suite again on PostgreSQL (skipped when unreachable, unless TAMASUK_REQUIRE_POSTGRES=1)
 test-postgres: $(VENV)/.test-deps system-test-deps
-	DATABASE_URL=$${DATABASE_URL:-$(POSTGRES_URL)} $(BIN)/python -m pytest
+	DATABASE_URL=$${DATABASE_URL:-$(POSTGRES_URL)} $(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests benchmarks

@@ -50,18 +50,49 @@ def pytest_configure(config):
         config._tamasuk_skip_db = problem  # type: ignore[attr-defined]
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist turns xdist_group marks into its groups
 def pytest_collection_modifyitems(config, items):
     problem = getattr(config, "_tamasuk_skip_db", None)
     if problem:
         for item in items:
             item.add_marker(pytest.mark.skip(reason=problem))
-    # `make test` runs on two workers (pytest-xdist, --dist loadgroup). Every browser test goes to one worker, so
-    # the served demo (`server`, minutes on a busy machine) and Chromium start once, not once per worker; being
-    # the largest group, it is handed out first and its waits overlap the other worker's in-process tests.
+    # The scheduler below (pytest_xdist_make_scheduler) finds the browser tests by their file name.
     for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+        if item.get_closest_marker("browser") and not item.path.name.startswith("test_browser"):
+            raise pytest.UsageError(f"{item.nodeid}: browser tests live in tests/test_browser*.py")
+
+
+def _shares_a_module_site(path: str) -> bool:
+    """The module's tests use `worker_site` (module-scoped: a demo loaded in a subprocess), directly or through
+    `live`, so they are best run by one worker that loads it once."""
+    import re
+
+    try:
+        text = (ROOT / path).read_text()
+    except OSError:
+        return False
+    return re.search(r"\b(worker_site|live)\s*[,)]", text) is not None
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist may be absent (a plain `pytest` run)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs the suite on every core (pytest-xdist, `-n auto --dist loadgroup`): tests are handed out
+    one by one, except that every browser test goes to one worker, so the served demo (`server`, minutes on a
+    busy machine) and Chromium start once, not once per worker; being the largest group it is handed out first,
+    and its waits on the browser overlap the other worker's in-process tests. The tests of a module sharing a
+    `worker_site` stay together too. (xdist's own `xdist_group` marks rename the test ids, which pytest 9.2 no
+    longer lets a plugin do: they would be silently ignored, hence this scheduler.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Grouped(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            if Path(path).name.startswith("test_browser"):
+                return "browser"
+            return path if _shares_a_module_site(path) else nodeid
+
+    return Grouped(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -136,24 +167,88 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Template:
+    """A database made once per test process (per xdist worker) by `tamasuk` commands in a subprocess; each
+    FreshDatabase made from it is a copy (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL, and
+    the files the commands stored): the very database those commands leave. `migrate` took 5-20 s for each fresh
+    database, and `tamasuk demo` 30-60 s for each module's `worker_site`."""
+
+    def __init__(self, *commands: tuple[str, ...], base: _Template | None = None):
+        self.commands, self.base = commands, base
+        self.name: str | None = None
+        self.folder: Path | None = None
+
+    @staticmethod
+    def url(name: str, folder: Path) -> str:
+        if ON_POSTGRES:
+            return urlparse(DATABASE_URL)._replace(path=f"/{name}").geturl()
+        return f"sqlite:///{folder / 'db.sqlite3'}"
+
+    @staticmethod
+    def _admin(sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def copy_to(self, name: str, folder: Path, media: Path) -> None:
+        import tempfile
+
+        if self.folder is None:
+            folder_ = Path(tempfile.mkdtemp(prefix="tamasuk-template-"))
+            name_ = f"tamasuk_tpl_{uuid.uuid4().hex[:10]}"
+            if self.base is not None:
+                self.base.copy_to(name_, folder_, folder_ / "media")
+            elif ON_POSTGRES:
+                self._admin("CREATE DATABASE " + name_)
+            self.folder, self.name = folder_, name_  # dropped at the session's end, even if a command fails
+            env = {**os.environ, "DATABASE_URL": self.url(name_, folder_), "HTTPS": "false",
+                   "TAMASUK_VAR_DIR": str(folder_), "TAMASUK_MEDIA_ROOT": str(folder_ / "media")}
+            for command in self.commands:
+                subprocess.run([sys.executable, "-m", "tamasuk", *command], env=env, cwd=ROOT,
+                               capture_output=True, text=True, timeout=900, check=True)
+        if ON_POSTGRES:
+            self._admin(f"CREATE DATABASE {name} TEMPLATE {self.name}")
+        else:
+            # The commands have exited: their last connection folded the write-ahead log into the file.
+            for suffix in ("", "-wal"):
+                if (self.folder / f"db.sqlite3{suffix}").exists():
+                    shutil.copyfile(self.folder / f"db.sqlite3{suffix}", folder / f"db.sqlite3{suffix}")
+        if (self.folder / "media").is_dir():
+            shutil.copytree(self.folder / "media", media, dirs_exist_ok=True)
+
+    def drop(self) -> None:
+        if self.folder is not None:
+            if ON_POSTGRES:
+                self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = self.name = None
+
+
+_MIGRATED = _Template(("migrate", "--noinput", "-v", "0"))
+_DEMO = _Template(("demo",), base=_MIGRATED)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _DEMO.drop()  # before the database it was copied from (PostgreSQL)
+    _MIGRATED.drop()
+
+
 class FreshDatabase:
     """A new, migrated database of the engine under test, outside the test transaction, dropped afterwards."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, *, demo: bool = False):
+        """demo: with the demo city, as `tamasuk demo` leaves it (its stored files in this process's storage)."""
+        from django.conf import settings
+
         self.tmp = tmp
         self.name = f"tamasuk_t_{uuid.uuid4().hex[:10]}"
-        if ON_POSTGRES:
-            base = urlparse(DATABASE_URL)
-            self.url = base._replace(path=f"/{self.name}").geturl()
-            self._admin("CREATE DATABASE " + self.name)
-        else:
-            self.url = f"sqlite:///{tmp / 'db.sqlite3'}"
-        from django.conf import settings
+        self.url = _Template.url(self.name, tmp)
+        (_DEMO if demo else _MIGRATED).copy_to(self.name, tmp, Path(settings.MEDIA_ROOT))
 
         # The same storage as this process: a file uploaded through the test client is read by the worker there.
         self.env = {**os.environ, "DATABASE_URL": self.url, "HTTPS": "false", "TAMASUK_VAR_DIR": str(tmp),
                     "TAMASUK_MEDIA_ROOT": str(settings.MEDIA_ROOT), "PYTHONUNBUFFERED": "1"}
-        self.tamasuk("migrate", "--noinput", "-v", "0")
 
     def _admin(self, sql: str) -> None:
         import psycopg
@@ -189,8 +284,7 @@ def worker_site(tmp_path_factory, django_db_blocker):
     module, and tests get it through `django_db_blocker.unblock()` (see the `live` fixtures that use it)."""
     import dj_database_url
 
-    db = FreshDatabase(tmp_path_factory.mktemp("worker-site"))
-    db.tamasuk("demo")
+    db = FreshDatabase(tmp_path_factory.mktemp("worker-site"), demo=True)
     from django.db import connections
 
     conn = connections["default"]
@@ -248,7 +342,10 @@ def server(tmp_path_factory):
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
+# One Chromium per module, not per session: a running Playwright marks this thread's event loop as running, and
+# Django then refuses every database call. On the xdist worker that runs the browser tests, in-process database
+# tests come after them; closing Playwright at the end of each browser module lets them run (~1 s per module).
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
