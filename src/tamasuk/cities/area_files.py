@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from shapely.errors import ShapelyError
+from shapely.geometry import shape
+
 from tamasuk.interop.geojson import AreaReadResult, read_areas
 
 from .models import Area, City
@@ -33,7 +36,8 @@ def read_file(city: City, data: bytes, *, code_prop: str = "code", name_prop: st
 
 def changes(city: City, result: AreaReadResult) -> dict[str, list[str]]:
     """For each area of the file the city already has, what importing it would change, compared as
-    `services.import_areas` compares: name, names, parent, population, boundary."""
+    `services.import_areas` compares: name, names, parent, population, boundary ("vertices" when the stored
+    boundary is rewritten with the same shape)."""
     existing = {a.code: a for a in Area.objects.filter(city=city, code__in=[r.code for r in result.areas])
                 .select_related("parent")}
     found = {}
@@ -51,6 +55,14 @@ def changes(city: City, result: AreaReadResult) -> dict[str, list[str]]:
         if rec.population is not None and area.population != rec.population:
             what.append("population")
         if area.geometry != rec.geometry:
-            what.append("boundary")
+            # The reader may start a ring at another vertex than the stored one: the same boundary, rewritten.
+            what.append("vertices" if _same_shape(area.geometry, rec.geometry) else "boundary")
         found[rec.code] = what
     return found
+
+
+def _same_shape(a: dict | None, b: dict | None) -> bool:
+    try:
+        return bool(a and b and shape(a).equals(shape(b)))
+    except (ShapelyError, ValueError, TypeError, AttributeError, KeyError):
+        return False
