@@ -80,14 +80,6 @@ class ImportJob(models.Model):
         return f"{self.file_name} ({self.get_status_display()})"
 
     @property
-    def kind_label(self) -> str:
-        from . import adapters
-        try:
-            return adapters.get(self.kind).label
-        except KeyError:
-            return self.kind
-
-    @property
     def running(self) -> bool:
         return self.status in RUNNING
 

@@ -31,9 +31,13 @@ def adapter_for(user, city: City, kind: str) -> Adapter:
 
 def jobs_for(user, city: City, kind: str | None = None, limit: int = 30) -> list[ImportJob]:
     allowed = [a.kind for a in kinds_for(user, city)]
-    jobs = ImportJob.objects.filter(city=city, kind__in=[kind] if kind else allowed) \
-        .select_related("created_by")
-    return list(jobs[:limit]) if (kind is None or kind in allowed) else []
+    if kind is not None and kind not in allowed:
+        return []
+    jobs = list(ImportJob.objects.filter(city=city, kind__in=[kind] if kind else allowed)
+                .select_related("created_by")[:limit])
+    for job in jobs:
+        job.kind_label = adapters.get(job.kind).label  # for the list of every kind's jobs
+    return jobs
 
 
 def job_for(user, city: City, pk: int) -> tuple[ImportJob, Adapter]:
