@@ -126,7 +126,7 @@ def test_arabic_numbers_use_arabic_separators():
     from django.template import Context, Template
     from django.utils import translation
 
-    from tamasuk.web.digits import localise_html
+    from tamasuk.cities.reading import localise_html
 
     with translation.override("ar"):
         rendered = Template('{{ x|floatformat:"1g" }}|{{ y|floatformat:2 }}').render(Context({"x": 1056.5, "y": 0.25}))
@@ -167,7 +167,7 @@ def test_an_auditor_sees_when_their_access_ends(client_for, users, city):
 
 
 def test_decimals_take_the_arabic_separator_but_codes_stay_as_written():
-    from tamasuk.web.digits import localise_html
+    from tamasuk.cities.reading import localise_html
 
     assert localise_html("<td>34.8</td><td>1.1.2</td>", "latn") == "<td>34٫8</td><td>1.1.2</td>"
     assert localise_html('<span class="code">1.2</span> 0.5', "arab") == '<span class="code">١.٢</span> ٠٫٥'

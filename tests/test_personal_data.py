@@ -293,8 +293,8 @@ def test_progress_of_a_plan_kept_in_the_city_team_is_not_checked(client_for, sha
 
 
 def test_the_service_refuses_too(city, report, users):
+    from tamasuk.cities.personal_data import PersonalDataFound
     from tamasuk.mapping import services
-    from tamasuk.network.personal_data import PersonalDataFound
 
     with pytest.raises(PersonalDataFound) as caught:
         services.moderate_report(actor=users["coordinator"], report=report, moderated_text="ring 0999 123 456",

@@ -17,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django import forms
 from django.core.exceptions import ValidationError
 
 if TYPE_CHECKING:
-    from django import forms
-
     from .models import ImportJob
 
 MB = 1024 * 1024
@@ -67,6 +66,17 @@ class Outcome:
 Progress = Callable[[int, int], None]
 
 
+class KindForm(forms.Form):
+    """The base of a kind's upload choices: it is given the city (a kind may offer the city's templates).
+
+    It lives with the adapters, not with the pages' forms: a kind declares its choices (upload_form), and both
+    the upload page and the task worker read them through the adapter."""
+
+    def __init__(self, *args, city=None, **kwargs):
+        self.city = city
+        super().__init__(*args, **kwargs)
+
+
 class Adapter:
     """One kind of import. Subclass, set the class attributes, implement read, plan and apply."""
 
@@ -78,7 +88,7 @@ class Adapter:
     file_label: ClassVar[str]       # the file field's label: "3W/4W sheet (CSV or XLSX with HXL hashtags)"
     max_bytes: ClassVar[int] = 10 * MB
     unit: ClassVar[str] = ""        # what new/changed/unchanged count: "values", "organisations and services"
-    # The kind's own choices beside the file: a subclass of imports.forms.KindForm (it is given the city).
+    # The kind's own choices beside the file: a subclass of KindForm (it is given the city).
     upload_form: ClassVar[type[forms.Form] | None] = None
     upload_template: ClassVar[str | None] = None  # help and extras on the upload page
     counts_template: ClassVar[str | None] = None  # the kind's own lines before new/changed/unchanged (<dt>/<dd>)

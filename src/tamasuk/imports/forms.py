@@ -1,12 +1,6 @@
 from django import forms
 
-
-class KindForm(forms.Form):
-    """The base of a kind's upload choices: it is given the city (a kind may offer the city's templates)."""
-
-    def __init__(self, *args, city=None, **kwargs):
-        self.city = city
-        super().__init__(*args, **kwargs)
+from .adapters import KindForm
 
 
 def upload_form_class(adapter) -> type[forms.Form]:

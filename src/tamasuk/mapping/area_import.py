@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy
 from tamasuk.cities.area_files import changes, name_languages, read_file
 from tamasuk.cities.permissions import Action
 from tamasuk.cities.services import AreaImportReport, import_areas
-from tamasuk.imports.adapters import MB, Adapter, ImportFileError, Outcome, RowError
-from tamasuk.imports.forms import KindForm
+from tamasuk.imports.adapters import MB, Adapter, ImportFileError, KindForm, Outcome, RowError
 from tamasuk.interop.geojson import AreaReadResult
 
 EXTENSIONS = (".geojson", ".json")

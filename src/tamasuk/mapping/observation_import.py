@@ -14,14 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from tamasuk.cities.permissions import Action
-from tamasuk.imports.adapters import MB, Adapter, ImportFileError, Outcome, RowError
-from tamasuk.imports.forms import KindForm
+from tamasuk.imports.adapters import MB, Adapter, ImportFileError, KindForm, Outcome, RowError
 from tamasuk.imports.models import ImportJob
 from tamasuk.interop import decoding, hxl, tabular, values
 
 from . import blank_sheets, import_services, services
-from .import_forms import ROLE_LABELS, MappingForm
 from .models import ImportTemplate, Indicator, TableFormat
+from .observation_columns import ROLE_LABELS, MappingForm
 
 EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 MAX_UPLOAD_BYTES = 50 * MB

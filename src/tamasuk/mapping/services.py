@@ -16,7 +16,7 @@ from tamasuk.analysis.geometry import PointLocator
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City, Visibility
 from tamasuk.cities.permissions import Action, can
-from tamasuk.network.personal_data import check_text_to_share
+from tamasuk.cities.personal_data import check_text_to_share
 
 from . import units
 from .models import (

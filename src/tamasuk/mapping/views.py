@@ -24,7 +24,7 @@ from tamasuk.analysis.choropleth import MapArea, choropleth
 from tamasuk.analysis.small_charts import bar_chart
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, can
-from tamasuk.network.personal_data import PersonalDataFound, kind_label
+from tamasuk.cities.personal_data import PersonalDataFound, kind_label
 from tamasuk.web.decorators import city_page
 from tamasuk.web.errors import put_on_form
 from tamasuk.web.nav import city_nav

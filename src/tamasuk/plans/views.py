@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from tamasuk.cities.permissions import Action, can, require
+from tamasuk.cities.personal_data import PersonalDataFound
 from tamasuk.mapping.models import Indicator
 from tamasuk.network.directory import queries as network_queries
-from tamasuk.network.personal_data import PersonalDataFound
 from tamasuk.web.decorators import city_page
 from tamasuk.web.errors import as_text, put_on_form
 from tamasuk.web.nav import city_nav

@@ -18,12 +18,12 @@ from django.views.decorators.http import require_POST
 
 from tamasuk.cities.models import Area
 from tamasuk.cities.permissions import Action, can
+from tamasuk.cities.personal_data import PersonalDataFound
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
 from ..directory import queries as directory_queries
 from ..models import ActionStatus
-from ..personal_data import PersonalDataFound
 from . import minutes, queries, services
 from .forms import (
     ActionItemForm,

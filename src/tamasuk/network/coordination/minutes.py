@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language, get_language_bidi
 
-from tamasuk.web.bidi import text_dir
+from tamasuk.cities.reading import for_reader, text_dir
 
 from ..models import ActionStatus, Meeting
 
@@ -113,8 +113,6 @@ def pdf(meeting: Meeting, *, items=None) -> bytes:
 
     class NoFetch(URLFetcher):
         fetch = staticmethod(_refuse)
-
-    from tamasuk.web.digits import for_reader
 
     # Arabic minutes: the city's digits and Arabic separators, as on its pages.
     html = for_reader(render_to_string("network/minutes_pdf.html", context(meeting, items=items)), meeting.forum.city)

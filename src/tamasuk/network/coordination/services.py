@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City
+from tamasuk.cities.personal_data import check_text_to_share
 
 from ..models import NOTE_VISIBILITIES, ActionItem, ActionStatus, Decision, Forum, Meeting, Organisation
-from ..personal_data import check_text_to_share
 
 
 @dataclass

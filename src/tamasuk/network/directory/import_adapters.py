@@ -24,8 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tamasuk.cities.permissions import Action
-from tamasuk.imports.adapters import MB, Adapter, Outcome, RowError
-from tamasuk.imports.forms import KindForm
+from tamasuk.imports.adapters import MB, Adapter, KindForm, Outcome, RowError
 from tamasuk.imports.models import ImportJob
 
 from ..models import Sector

@@ -1,3 +1,7 @@
+"""Which column of an observations file plays which role: the column-mapping choices of the observations import
+(mapping.observation_import), shown on the pipeline's setup step and read back by its adapter. Core, not a page's
+forms module: only the adapter builds them."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
