@@ -19,7 +19,8 @@ from tamasuk.audit.models import (
     AuditPayload,
     canonical_json,
 )
-from tamasuk.audit.services import erase_payloads, record, verify_all, verify_chain
+from tamasuk.audit.queries import verify_all, verify_chain
+from tamasuk.audit.services import erase_payloads, record
 
 ON_PG = connection.vendor == "postgresql"
 

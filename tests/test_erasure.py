@@ -16,8 +16,8 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from tamasuk.audit.models import ERASE_ACTION, INSTALLATION_CHAIN, AuditEvent
-from tamasuk.audit.queries import find_person
-from tamasuk.audit.services import forget_person, record, verify_chain
+from tamasuk.audit.queries import find_person, verify_chain
+from tamasuk.audit.services import forget_person, record
 from tamasuk.network.directory import services as network_services
 from tamasuk.network.models import Organisation, Service
 from test_evidence_pack import chain_problem, manifest_problems
@@ -275,10 +275,11 @@ def test_after_an_erasure_tampering_is_still_caught(focal_point, users, city):
 
 def test_a_kept_review_report_is_dropped_so_it_cannot_print_erased_details(request, focal_point, users, city):
     """The review report PDF is kept between downloads; after an erasure it is drawn again from what is there."""
-    from tamasuk.plans import review_report
+    from tamasuk.plans import services as plan_services
     from tamasuk.plans.models import ReportRender
 
-    review_report.request_render(users["coordinator"], request.getfixturevalue("reviewed"), "en")
+    plan_services.request_review_report(actor=users["coordinator"], review=request.getfixturevalue("reviewed"),
+                                        language="en")
     assert ReportRender.objects.filter(city=city).count() == 1
     forget_person(actor=users["admin"], city=city, phone=PHONE, reason="Her request of 2 June")
     assert not ReportRender.objects.filter(city=city).exists()

@@ -269,7 +269,7 @@ def test_the_demo_city_can_be_reset_with_its_plan(fresh_database):
     import sys
 
     check = ("import django; django.setup()\nfrom tamasuk.plans.models import Plan\n"
-             "from tamasuk.audit.services import verify_chain\n"
+             "from tamasuk.audit.queries import verify_chain\n"
              "p = Plan.objects.get(city__slug='mombasa')\nprint(Plan.objects.count(), p.adopted_version, "
              "verify_chain().ok)")
     env = {**fresh_database.env, "DJANGO_SETTINGS_MODULE": "tamasuk.settings"}

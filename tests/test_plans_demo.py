@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tamasuk.audit.services import verify_chain
+from tamasuk.audit.queries import verify_chain
 from tamasuk.plans.diff import diff
 from tamasuk.plans.models import Plan, PlanStatus, ProgressStatus, ProgressUpdate, ReviewStatus
 

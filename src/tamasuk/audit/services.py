@@ -1,4 +1,5 @@
-"""Appending to the audit chains and verifying them. Call `record` inside the transaction that makes the change."""
+"""Writing to the audit chains: appending (call `record` inside the transaction that makes the change), erasing
+payloads, forgetting a person. Verifying a chain is a read (queries)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .erasure import erasers
 from .models import (
     ERASE_ACTION,
     ERASED,
@@ -23,6 +26,7 @@ from .models import (
     chain_of,
     sha256_hex,
 )
+from .queries import find_person
 
 
 def _json_safe(value):
@@ -115,107 +119,6 @@ def erase_payloads(*, actor, chain: int, events: list[AuditEvent], reason: str, 
     return erasure
 
 
-# ---- verification ----
-
-@dataclass(frozen=True)
-class ChainStatus:
-    ok: bool
-    length: int
-    head_hash: str
-    broken_seq: int | None = None
-    problem: str = ""
-    erased: int = 0
-    chain: int = INSTALLATION_CHAIN
-
-
-def _erasure_covers(chain: int, seq: int, erased_by: int, cache: dict) -> bool:
-    """Whether event `erased_by` of the chain is an erasure that lists `seq`. The erasure event itself is
-    checked (hash and link) when the verifying loop reaches it, which it always does: it comes later in the
-    same chain."""
-    if erased_by <= seq:
-        return False
-    if erased_by not in cache:
-        erasure = (AuditEvent.objects.filter(chain=chain, seq=erased_by, action=ERASE_ACTION)
-                   .select_related("payload").first())
-        listed = set()
-        if erasure is not None:
-            try:
-                body = erasure.payload.body
-            except AuditPayload.DoesNotExist:
-                body = ""
-            if body != ERASED and sha256_hex(body) == erasure.payload_digest:
-                listed = set((json.loads(body).get("after") or {}).get("erased") or [])
-        cache[erased_by] = listed
-    return seq in cache[erased_by]
-
-
-def verify_chain(*, city=None, chain: int | None = None, batch: int = 2000, progress=None) -> ChainStatus:
-    """Recompute every link and payload digest of one chain (the city's, or `chain`); name the first broken one.
-
-    A payload that no longer matches its digest passes only when it holds the erasure marker and a later
-    erasure event of the same chain lists it.
-    """
-    if chain is None:
-        chain = chain_of(getattr(city, "pk", city))
-    expected_prev, expected_seq, count, erased = GENESIS_HASH, 1, 0, 0
-    erasures: dict[int, set] = {}
-    last_seq = 0
-    qs = AuditEvent.objects.filter(chain=chain).select_related("payload").order_by("seq")
-
-    def broken(seq, problem):
-        return ChainStatus(False, count, expected_prev, seq, problem, erased, chain)
-
-    while True:
-        page = list(qs.filter(seq__gt=last_seq)[:batch])
-        if not page:
-            break
-        for event in page:
-            if event.seq != expected_seq:
-                return broken(expected_seq, f"event #{expected_seq} is missing (next stored is #{event.seq})"
-                              if event.seq > expected_seq else f"sequence #{event.seq} appears out of order")
-            if event.prev_hash != expected_prev:
-                return broken(event.seq, f"event #{event.seq} does not link to the previous event's hash")
-            if event.compute_hash() != event.hash or chain_of(event.city_id_ref) != chain:
-                return broken(event.seq, f"event #{event.seq} was altered after it was written (hash mismatch)")
-            try:
-                payload = event.payload
-            except AuditPayload.DoesNotExist:
-                return broken(event.seq, f"the payload of event #{event.seq} is missing")
-            if sha256_hex(payload.body) != event.payload_digest:
-                if not (payload.body == ERASED and payload.erased_by is not None
-                        and _erasure_covers(chain, event.seq, payload.erased_by, erasures)):
-                    return broken(event.seq, f"the payload of event #{event.seq} was altered "
-                                             f"(it does not match its digest and no erasure request lists it)")
-                erased += 1
-            expected_prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
-        last_seq = page[-1].seq
-        if progress:
-            progress(count)
-    head = AuditHead.objects.filter(chain=chain).first()
-    head_seq = head.seq if head is not None else 0
-    if head_seq > count:
-        return broken(count + 1, f"the chain ends at #{count} but its recorded head is #{head_seq}: "
-                                 f"events were removed")
-    if head_seq < count:
-        return broken(head_seq + 1, f"events after #{head_seq}, the recorded head, were added behind the "
-                                    f"application's back")
-    if head_seq and head.hash != expected_prev:
-        return broken(head_seq, "the recorded head hash does not match the last event")
-    return ChainStatus(True, count, expected_prev, erased=erased, chain=chain)
-
-
-def chains() -> list[int]:
-    """Every chain with a head or an event (a chain whose head row was deleted still shows up)."""
-    found = set(AuditHead.objects.values_list("chain", flat=True))
-    found |= set(AuditEvent.objects.values_list("chain", flat=True).distinct())
-    return sorted(found)
-
-
-def verify_all(*, progress=None) -> list[ChainStatus]:
-    """Every chain of the installation, each verified on its own."""
-    return [verify_chain(chain=c, progress=progress) for c in chains()]
-
-
 # ---- erasure requests ----
 
 @dataclass(frozen=True)
@@ -232,15 +135,10 @@ def forget_person(*, actor, city, reason: str, username: str = "", email: str = 
     organisations, services' contacts, the account's name and email) and erase every audit payload of the
     city's chain, and of the installation's, that holds them — all in one transaction with the erasure events.
 
-    The erasure events record who asked, why, which payloads (by seq) and which records' fields were blanked,
-    never the values. The caller checks that `actor` may (Action.ERASE_PERSONAL_DATA).
+    The records are those the apps registered (audit.erasure). The erasure events record who asked, why, which
+    payloads (by seq) and which records' fields were blanked, never the values. The caller checks that `actor`
+    may (Action.ERASE_PERSONAL_DATA).
     """
-    from django.contrib.auth import get_user_model
-
-    from tamasuk.network.models import Organisation, Service
-
-    from .queries import find_person
-
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationError({"reason": _("Say why the details are erased (for example, the person's request "
@@ -248,20 +146,18 @@ def forget_person(*, actor, city, reason: str, username: str = "", email: str = 
     # Found again inside the transaction, so what is erased is what is there now, not what a preview showed.
     match = find_person(city, username=username, email=email, phone=phone, name=name)
     records = []
-    for org, fields in match.organisations:
-        Organisation.objects.filter(pk=org.pk).update(**{f: "" for f in fields})
-        records.append({"object_type": "network.organisation", "object_id": str(org.pk), "fields": fields})
-    for service, fields in match.services:
-        Service.objects.filter(pk=service.pk).update(**{f: "" for f in fields})
-        records.append({"object_type": "network.service", "object_id": str(service.pk), "fields": fields})
+    for holding in match.holdings:
+        holding.blank()
+        records.append({"object_type": holding.object_type, "object_id": str(holding.obj.pk),
+                        "fields": holding.fields})
     if match.user is not None and match.user_fields:
         get_user_model().objects.filter(pk=match.user.pk).update(**{f: "" for f in match.user_fields})
         records.append({"object_type": match.user._meta.label_lower, "object_id": str(match.user.pk),
                         "fields": match.user_fields})
     if records or match.event_count:
-        # Stored review-report PDFs may print what was just blanked; they are drawn again on the next download.
-        from tamasuk.plans.models import ReportRender
-        ReportRender.objects.filter(city=city).delete()
+        # Kept copies (review-report PDFs) may print what was just blanked: each app drops its own.
+        for eraser in erasers():
+            eraser.forget(city)
     erasures = []
     city_chain = chain_of(city.pk)
     # The city's chain always records the request when anything was found, live records included.

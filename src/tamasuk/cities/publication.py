@@ -28,6 +28,10 @@ Audiences
 
 Results are cached per dataset content (the raw table's fingerprint), so a page does not run the suppression
 again until the data changes; the cache is per process and needs no invalidation.
+
+The datasets' rows belong to the apps above cities (mapping's reports and themes, network's services, plans'
+indicators): each app hands this layer the readers of its rows from its AppConfig.ready() (:func:`provide`,
+:data:`SOURCES`), so the layer decides what may be published without importing them.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import dataclasses
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
 
@@ -77,6 +82,37 @@ def audience_of(user, city: City) -> Audience:
 def sees_everything(user, city: City) -> bool:
     """The city team reads numbers as recorded; everyone else reads them through this layer."""
     return audience_of(user, city) == Audience.CITY_TEAM
+
+
+# --- the rows each app hands this layer ---------------------------------------------------------------------
+
+SOURCES = {
+    "report_categories": "() → every community report category (code), in order",
+    "open_report_categories": "city → the categories whose theme is open (a category whose theme the city has "
+                              "not created is sensitive)",
+    "report_years": "city → the years with community reports",
+    "reports": "(city, year) → (area code, category) of each community report of that calendar year",
+    "plan_indicators": "plan → (pk, counts_people, baseline_value) of each indicator",
+    "plan_actuals": "plan → its indicators' recorded values (indicator_id, year, value, sex, age_band, group), "
+                    "by year, sex, age band, group and pk",
+    "service_reach": "city → (pk, reached_f, reached_m, reached_total) of each service, by pk",
+}
+_sources: dict[str, Callable] = {}
+
+
+def provide(**readers: Callable) -> None:
+    """Called from an app's AppConfig.ready(): the readers of the rows this layer publishes (names in SOURCES)."""
+    unknown = set(readers) - set(SOURCES)
+    if unknown:
+        raise ValueError(f"the publication layer reads no {sorted(unknown)}; it reads {sorted(SOURCES)}")
+    _sources.update(readers)
+
+
+def _read(source: str, *args):
+    reader = _sources.get(source)
+    if reader is None:
+        raise LookupError(f"no app provides the publication layer's {source!r} (AppConfig.ready() calls provide)")
+    return reader(*args)
 
 
 # --- published tables -------------------------------------------------------------------------------------
@@ -187,13 +223,6 @@ def single_count(value, k: int):
 
 # --- themes and series ------------------------------------------------------------------------------------
 
-def open_themes(city: City) -> set[int]:
-    """The themes whose numbers may leave the city team."""
-    from tamasuk.mapping.models import Sensitivity, Theme
-
-    return set(Theme.objects.filter(city=city, sensitivity=Sensitivity.OPEN).values_list("pk", flat=True))
-
-
 def indicators(city: City, audience: Audience, queryset):
     """Indicators (a queryset of mapping.Indicator) whose series this audience may read: outside the city team,
     those of open themes only."""
@@ -214,20 +243,16 @@ def observations(city: City, audience: Audience, queryset):
 def report_categories(city: City, audience: Audience) -> list[str]:
     """The report categories this audience sees counts of: outside the city team, those whose theme is open
     (a category whose theme the city has not created counts as sensitive)."""
-    from tamasuk.mapping.models import CATEGORY_THEME, ReportCategory, Sensitivity, Theme
-
-    everything = list(ReportCategory.values)
+    everything = list(_read("report_categories"))
     if audience == Audience.CITY_TEAM:
         return everything
-    open_codes = set(Theme.objects.filter(city=city, sensitivity=Sensitivity.OPEN).values_list("code", flat=True))
-    return [c for c in everything if CATEGORY_THEME.get(c) in open_codes]
+    open_categories = set(_read("open_report_categories", city))
+    return [c for c in everything if c in open_categories]
 
 
 def report_years(city: City) -> list[int]:
     """Calendar years with community reports, latest first: the periods report counts are published for."""
-    from tamasuk.mapping.models import CommunityReport
-
-    return sorted({d.year for d in CommunityReport.objects.filter(city=city).dates("date", "year")}, reverse=True)
+    return sorted(set(_read("report_years", city)), reverse=True)
 
 
 def report_counts(city: City, audience: Audience, *, year: int) -> Table:
@@ -236,14 +261,11 @@ def report_counts(city: City, audience: Audience, *, year: int) -> Table:
     Outside the city team the table is published per calendar year only: a table for any other span would
     overlap these, and two overlapping spans give the counts of their difference by subtraction.
     """
-    from tamasuk.mapping.models import CommunityReport
-
     from .models import Area
 
     finest = Area.objects.filter(city=city).order_by("-level").values_list("level", flat=True).first()
     counts = defaultdict(int)
-    for code, category in CommunityReport.objects.filter(city=city, date__year=year).values_list(
-            "area__code", "category"):
+    for code, category in _read("reports", city, year):
         counts[(code, category)] += 1
     rows = set(Area.objects.filter(city=city, level=finest).values_list("code", flat=True)) if finest else set()
     rows |= {code for code, _c in counts}
@@ -417,15 +439,12 @@ class IndicatorValues:
 def plan_values(plan, audience: Audience) -> dict[int, IndicatorValues]:
     """Every indicator of a plan, by primary key, with its baseline and yearly values as this audience may see
     them. Only indicators that count people are suppressed (percentages and amounts identify nobody)."""
-    from tamasuk.plans.models import Actual, PlanIndicator
-
     k = plan.city.suppression_k
     by_indicator = defaultdict(lambda: defaultdict(list))
-    for a in Actual.objects.filter(indicator__plan=plan).order_by("year", "sex", "age_band", "group", "pk"):
+    for a in _read("plan_actuals", plan):
         by_indicator[a.indicator_id][a.year].append(a)
     out = {}
-    for pk, counts_people, baseline in PlanIndicator.objects.filter(plan=plan).values_list(
-            "pk", "counts_people", "baseline_value"):
+    for pk, counts_people, baseline in _read("plan_indicators", plan):
         raw = audience == Audience.CITY_TEAM or not counts_people
         published = {year: _people(actuals, k, raw=raw) for year, actuals in by_indicator[pk].items()}
         out[pk] = IndicatorValues(baseline if raw else single_count(baseline, k),
@@ -436,13 +455,10 @@ def plan_values(plan, audience: Audience) -> dict[int, IndicatorValues]:
 
 def snapshot_baselines(plan, audience: Audience, snapshot: dict) -> dict:
     """A plan version's snapshot with the baselines of counts of people as this audience may see them."""
-    from tamasuk.plans.models import PlanIndicator
-
     if audience == Audience.CITY_TEAM:
         return snapshot
     k = plan.city.suppression_k
-    people = {f"indicator:{pk}" for pk in PlanIndicator.objects.filter(plan=plan, counts_people=True)
-              .values_list("pk", flat=True)}
+    people = {f"indicator:{pk}" for pk, counts_people, _baseline in _read("plan_indicators", plan) if counts_people}
     indicators = []
     for item in snapshot.get("structure", {}).get("indicators", []):
         baseline = item.get("baseline_value")
@@ -469,11 +485,8 @@ def service_reach(city: City, audience: Audience) -> dict[int, Reach]:
     row totals the services' totals; it is always protected whole, so a page that lists a sector or a ward
     shows a slice of the same result as every other page.
     """
-    from tamasuk.network.models import Service
-
     rows, counts, known = [], {}, {}
-    for pk, f, m, total in Service.objects.filter(city=city).order_by("pk").values_list(
-            "pk", "reached_f", "reached_m", "reached_total"):
+    for pk, f, m, total in _read("service_reach", city):
         if f is None and m is None and total is None:
             continue
         whole = total if total is not None else (f or 0) + (m or 0)

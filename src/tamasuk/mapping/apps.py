@@ -7,8 +7,10 @@ class MappingConfig(AppConfig):
     verbose_name = _("Local mapping")
 
     def ready(self):
+        from tamasuk.cities import publication
         from tamasuk.imports import adapters
 
+        from . import publication_sources
         from .area_import import AreasImport
         from .observation_import import ObservationsImport
         from .report_import import ReportsImport
@@ -16,3 +18,4 @@ class MappingConfig(AppConfig):
         adapters.register(ObservationsImport())
         adapters.register(ReportsImport())
         adapters.register(AreasImport())
+        publication.provide(**publication_sources.READERS)

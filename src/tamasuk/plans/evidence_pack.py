@@ -27,7 +27,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from tamasuk.audit.models import ERASE_ACTION, GENESIS_HASH, AuditEvent, AuditHead, canonical_json, chain_of
-from tamasuk.audit.services import verify_chain
+from tamasuk.audit.queries import verify_chain
 from tamasuk.cities.permissions import Action, require
 
 from .models import Plan, PlanIndicator, ProgressUpdate

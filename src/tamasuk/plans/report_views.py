@@ -20,7 +20,7 @@ from tamasuk.cities.permissions import Action
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
-from . import review_report
+from . import review_report, services
 from .models import RenderStatus, ReportRender
 
 REFRESH_SECONDS = 2
@@ -37,7 +37,7 @@ def _language(request) -> str:
 def review_pdf(request, city, pk):
     review = review_report.review_in_city(request.user, city, pk)
     language = _language(request)
-    made = review_report.request_render(request.user, review, language)
+    made = services.request_review_report(actor=request.user, review=review, language=language)
     if made.status != RenderStatus.READY:
         return redirect(f"{reverse('plans:review_pdf_wait', args=[city.slug, review.pk])}?lang={language}")
     name = f"review-{slugify(review.plan.title) or 'plan'}-{slugify(review.period) or review.pk}-{language}.pdf"

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import get_language, get_language_bidi, pgettext
 from django.utils.translation import gettext as _
@@ -31,8 +31,7 @@ from tamasuk.audit.models import GENESIS_HASH, AuditHead, chain_of
 from tamasuk.cities import publication
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.models import City
-from tamasuk.web.bidi import text_dir
-from tamasuk.web.digits import for_reader
+from tamasuk.cities.reading import for_reader, text_dir
 
 from . import dashboard as monitoring
 from . import queries
@@ -327,7 +326,7 @@ def html(user, review: Review) -> str:
     """The report's HTML, its dates and times in the city's time zone."""
     zone = review.plan.city.time_zone
     with timezone.override(ZoneInfo(zone) if zone else None):
-        # Arabic: the city's digits and Arabic separators, as on its pages (web.digits).
+        # Arabic: the city's digits and Arabic separators, as on its pages (cities.reading).
         return for_reader(render_to_string("plans/review_report.html", context(user, review)), review.plan.city)
 
 
@@ -365,30 +364,9 @@ def render_html(report_html: str) -> bytes:
 
 
 def pdf(user, review: Review) -> bytes:
-    """The report rendered now, in the active language (the pages use request_render, which keeps it)."""
+    """The report rendered now, in the active language (the pages use services.request_review_report, which
+    keeps it)."""
     return render_html(html(user, review))
-
-
-def request_render(user, review: Review, language: str) -> ReportRender:
-    """The render of the report as it reads now in `language`: the one already made or under way for the same
-    content, or a new one queued for the task worker (plans.tasks.render_review_report). A failed render is
-    queued again."""
-    with translation.override(language):
-        report_html = html(user, review)
-    key = digest(report_html)
-    with transaction.atomic():
-        render, created = ReportRender.objects.select_for_update().get_or_create(
-            review=review, language=language, digest=key,
-            defaults={"city": review.plan.city, "html": report_html,
-                      "requested_by": user if getattr(user, "pk", None) else None})
-        if created or render.status == RenderStatus.FAILED:
-            from .tasks import render_review_report
-
-            render.status, render.error, render.html = RenderStatus.QUEUED, "", report_html
-            render.requested_at, render.started_at, render.finished_at = timezone.now(), None, None
-            render.task_id = str(render_review_report.enqueue(render.pk).id)
-            render.save()
-    return render
 
 
 def run_render(render_id: int) -> str:

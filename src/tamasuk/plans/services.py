@@ -17,14 +17,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tamasuk.audit.models import AuditEvent
 from tamasuk.audit.services import record
 from tamasuk.cities.models import City, Visibility
-from tamasuk.network.personal_data import check_text_to_share
+from tamasuk.cities.personal_data import check_text_to_share
 
+from . import review_report
 from .diff import same_design
 from .models import (
     Activity,
@@ -42,6 +43,8 @@ from .models import (
     PlanVersion,
     ProgressStatus,
     ProgressUpdate,
+    RenderStatus,
+    ReportRender,
     Review,
     ReviewStatus,
     Target,
@@ -49,6 +52,7 @@ from .models import (
     quarter_validator,
 )
 from .snapshots import item_fields, plan_snapshot
+from .tasks import render_review_report
 
 # What evidence may be: documents, pictures and tables a reviewer can open without running anything.
 EVIDENCE_TYPES = {
@@ -767,3 +771,25 @@ def close_plan(*, actor, plan: Plan) -> Plan:
     record(actor=actor, action="plan.status", obj=plan, city=plan.city, before={"status": before},
            after={"status": plan.status})
     return plan
+
+
+# ---- the review report's PDF, drawn by the task worker ----
+
+def request_review_report(*, actor, review: Review, language: str) -> ReportRender:
+    """The render of the review's report as it reads now in `language`: the one already made or under way for the
+    same content, or a new one queued for the task worker (tasks.render_review_report). A failed render is queued
+    again. Not audited: a render is a kept copy of the report, as a download is; it changes nothing."""
+    with translation.override(language):
+        report_html = review_report.html(actor, review)
+    key = review_report.digest(report_html)
+    with transaction.atomic():
+        render, created = ReportRender.objects.select_for_update().get_or_create(
+            review=review, language=language, digest=key,
+            defaults={"city": review.plan.city, "html": report_html,
+                      "requested_by": actor if getattr(actor, "pk", None) else None})
+        if created or render.status == RenderStatus.FAILED:
+            render.status, render.error, render.html = RenderStatus.QUEUED, "", report_html
+            render.requested_at, render.started_at, render.finished_at = timezone.now(), None, None
+            render.task_id = str(render_review_report.enqueue(render.pk).id)
+            render.save()
+    return render

@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from tamasuk.audit.models import INSTALLATION_CHAIN
-from tamasuk.audit.services import verify_all, verify_chain
+from tamasuk.audit.queries import verify_all, verify_chain
 from tamasuk.cities.models import City
 
 

@@ -54,10 +54,8 @@ class Command(BaseCommand):
         if match.empty:
             self.stdout.write("No record and no audit payload of this city holds these details.")
             return
-        for org, fields in match.organisations:
-            self.stdout.write(f"organisation #{org.pk} {org.name}: blank {', '.join(fields)}")
-        for service, fields in match.services:
-            self.stdout.write(f"service #{service.pk} {service.name}: blank {', '.join(fields)}")
+        for holding in match.holdings:
+            self.stdout.write(f"{holding.label}: blank {', '.join(holding.fields)}")
         if match.user is not None and match.user_fields:
             self.stdout.write(f"account {match.user.username}: blank {', '.join(match.user_fields)}")
         for chain, events in sorted(match.events.items()):
