@@ -187,7 +187,9 @@ def test_a_file_that_is_not_geojson_or_not_a_boundary_file(live):
     assert response.status_code == 200 and "GeoJSON file (.geojson or .json)" in response.content.decode()
     response = post(c, b"{}", name_langs="ar")
     assert response.status_code == 200 and "Write each as language=property" in response.content.decode()
-    job = job_of(post(c, b'{"type": "FeatureCollection", "features": [}'))
+    job = job_of(post(c, b'{"type": "FeatureCollection", "features": [}', code_prop=" ", name_prop=""))
+    # Property names left blank are the command line's defaults.
+    assert (job.options["code_prop"], job.options["name_prop"]) == ("code", "name")
     live.run_worker()
     job = refreshed(job)
     assert job.status == "failed" and job.summary["failure"] == "unreadable"

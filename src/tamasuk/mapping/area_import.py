@@ -27,8 +27,11 @@ LISTED = 500  # new and changed areas listed on the job page; the counts are alw
 class AreaChoices(KindForm):
     """The property names the file uses, as `tamasuk import-areas` takes them."""
 
-    code_prop = forms.CharField(label=gettext_lazy("Property holding the area code"), initial="code", max_length=100)
-    name_prop = forms.CharField(label=gettext_lazy("Property holding the area name"), initial="name", max_length=100)
+    # Left blank, "code" and "name", as the command line's defaults.
+    code_prop = forms.CharField(label=gettext_lazy("Property holding the area code"), initial="code", max_length=100,
+                                required=False)
+    name_prop = forms.CharField(label=gettext_lazy("Property holding the area name"), initial="name", max_length=100,
+                                required=False)
     parent_prop = forms.CharField(label=gettext_lazy("Property holding the parent's code (optional)"),
                                   required=False, max_length=100)
     population_prop = forms.CharField(label=gettext_lazy("Property holding the population (optional)"),
@@ -41,6 +44,12 @@ class AreaChoices(KindForm):
         super().__init__(*args, **kwargs)
         if "file" in self.fields:
             self.fields["file"].widget.attrs["accept"] = ",".join(EXTENSIONS)
+
+    def clean_code_prop(self):
+        return self.cleaned_data["code_prop"].strip() or "code"
+
+    def clean_name_prop(self):
+        return self.cleaned_data["name_prop"].strip() or "name"
 
     def clean_name_langs(self):
         text = self.cleaned_data["name_langs"].strip()
