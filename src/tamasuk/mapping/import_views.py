@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from tamasuk.cities.permissions import Action
 from tamasuk.imports.models import ImportJob
 from tamasuk.web.decorators import city_page
+from tamasuk.web.downloads import attachment
 from tamasuk.web.nav import city_nav
 
 from . import blank_sheets
@@ -27,9 +28,7 @@ def blank_sheet(request, city, key, fmt):
         content, name, content_type = blank_sheets.sheet(city, key, fmt)
     except KeyError:
         raise Http404 from None
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(content, name, content_type)
 
 
 VALUES_PER_PAGE = 200

@@ -12,7 +12,6 @@ import numpy as np
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, can
 from tamasuk.cities.personal_data import PersonalDataFound, kind_label
 from tamasuk.web.decorators import city_page
+from tamasuk.web.downloads import attachment
 from tamasuk.web.errors import put_on_form
 from tamasuk.web.nav import city_nav
 
@@ -225,9 +225,7 @@ def profile_csv(request, city, pk):
                          observed[0]["code"] if observed else "", p.name, p.period,
                          f"{cov['present']}/{cov['of']}" if cov else "",
                          " ".join(n["code"] for n in r.get("no_data", [])), "yes" if p.low_coverage else "no"])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{city.slug}-profile-{p.pk}.csv"'
-    return response
+    return attachment(out.getvalue(), f"{city.slug}-profile-{p.pk}.csv", "text/csv; charset=utf-8")
 
 
 @login_required
@@ -247,9 +245,7 @@ def profile_geojson(request, city, pk):
             "coverage": r.get("coverage"), "no_data": [n["code"] for n in r.get("no_data", [])]}})
     body = {"type": "FeatureCollection", "name": p.name, "period": p.period, "low_coverage": p.low_coverage,
             "coverage": coverage_of(p.results), "features": features}
-    response = HttpResponse(json.dumps(body), content_type="application/geo+json")
-    response["Content-Disposition"] = f'attachment; filename="{city.slug}-profile-{p.pk}.geojson"'
-    return response
+    return attachment(json.dumps(body), f"{city.slug}-profile-{p.pk}.geojson", "application/geo+json")
 
 
 CLASS_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", 0: "#f7f7f7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}

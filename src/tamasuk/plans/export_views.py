@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from tamasuk.cities.permissions import Action
 from tamasuk.web.decorators import city_page
+from tamasuk.web.downloads import attachment
 from tamasuk.web.nav import city_nav
 
 from . import iati_export, queries
@@ -28,7 +28,4 @@ def iati(request, city, pk):
             **city_nav(request, city), "plan": plan, "warnings": warnings,
             "plan_title": plan.display_title(translation.get_language())})
     content, name = iati_export.xml_for(request.user, plan)
-    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(content, name, "application/xml; charset=utf-8", private=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from tamasuk.cities.permissions import Action
 from tamasuk.web.decorators import city_page
+from tamasuk.web.downloads import attachment
 from tamasuk.web.nav import city_nav
 
 from . import review_report, services
@@ -41,9 +41,7 @@ def review_pdf(request, city, pk):
     if made.status != RenderStatus.READY:
         return redirect(f"{reverse('plans:review_pdf_wait', args=[city.slug, review.pk])}?lang={language}")
     name = f"review-{slugify(review.plan.title) or 'plan'}-{slugify(review.period) or review.pk}-{language}.pdf"
-    response = HttpResponse(bytes(made.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(bytes(made.pdf), name, "application/pdf")
 
 
 @require_safe

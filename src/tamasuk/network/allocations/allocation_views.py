@@ -8,7 +8,6 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, require
 from tamasuk.mapping import queries as mapping_queries
 from tamasuk.web.decorators import city_page
+from tamasuk.web.downloads import attachment
 from tamasuk.web.nav import city_nav
 
 from ..directory import queries as directory_queries
@@ -173,6 +173,4 @@ def allocation_csv(request, city, pk):
     for r in a.rows:
         w.writerow([r["rank"], r["area"], r["name"], r["need"], r["demand"], r["allocated"], r["unmet"],
                     "; ".join(f"{g['organisation']}: {g['amount']:.0f}" for g in r["given"]), r["reason"]])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{city.slug}-allocation-{a.pk}.csv"'
-    return response
+    return attachment(out.getvalue(), f"{city.slug}-allocation-{a.pk}.csv", "text/csv; charset=utf-8")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +20,7 @@ from tamasuk.cities.models import Area
 from tamasuk.cities.permissions import Action, can
 from tamasuk.cities.personal_data import PersonalDataFound
 from tamasuk.web.decorators import city_page
+from tamasuk.web.downloads import attachment
 from tamasuk.web.nav import city_nav
 
 from ..directory import queries as directory_queries
@@ -208,9 +209,7 @@ def minutes_md(request, city, pk):
     queries.require_notes(request.user, m)
     with translation.override(_minutes_language(request)):
         text = minutes.markdown(m)
-    response = HttpResponse(text, content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(m, "md")}"'
-    return response
+    return attachment(text, _file_name(m, "md"), "text/markdown; charset=utf-8")
 
 
 @login_required
@@ -220,9 +219,7 @@ def minutes_pdf(request, city, pk):
     queries.require_notes(request.user, m)
     with translation.override(_minutes_language(request)):
         data = minutes.pdf(m)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_file_name(m, "pdf")}"'
-    return response
+    return attachment(data, _file_name(m, "pdf"), "application/pdf")
 
 
 @require_POST

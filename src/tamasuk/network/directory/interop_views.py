@@ -4,20 +4,13 @@ the work is in :mod:`.exports`. (Both imports are kinds of the import pipeline: 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from tamasuk.cities.permissions import Action
 from tamasuk.web.decorators import city_page
+from tamasuk.web.downloads import attachment
 
 from . import exports
-
-
-def _download(content: bytes, content_type: str, file_name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
@@ -25,7 +18,8 @@ def _download(content: bytes, content_type: str, file_name: str) -> HttpResponse
 @city_page(Action.READ_CITY_DATA)
 def threew_export(request, city):
     fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
-    return _download(*exports.threew_export(request.user, city, fmt))
+    content, content_type, name = exports.threew_export(request.user, city, fmt)
+    return attachment(content, name, content_type, private=True)
 
 
 @login_required
@@ -33,4 +27,4 @@ def threew_export(request, city):
 @city_page(Action.READ_CITY_DATA)
 def hsds_export(request, city):
     content, name = exports.hsds_export_bytes(request.user, city)
-    return _download(content, "application/json; charset=utf-8", name)
+    return attachment(content, name, "application/json; charset=utf-8", private=True)
