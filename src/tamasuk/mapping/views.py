@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 from shapely.geometry import shape
 
 from tamasuk.analysis import hotspots as hs
-from tamasuk.analysis.choropleth import MapArea, choropleth
 from tamasuk.analysis.small_charts import bar_chart
 from tamasuk.cities import queries as city_queries
+from tamasuk.cities.area_maps import area_link, area_map
 from tamasuk.cities.permissions import Action, can
 from tamasuk.cities.personal_data import PersonalDataFound, kind_label
 from tamasuk.web.decorators import city_page
@@ -78,20 +78,20 @@ def _outcome(request, city, form, themes, indicators):
 
 
 def _score_map(city, areas, rows, *, title):
-    lang = get_language()
     by_code = {r["code"]: r for r in rows}
-    items = []
-    for a in areas:
-        row = by_code.get(a.code)
-        score = row["score"] if row else None
-        name = a.display_name(lang)
-        tip = name if score is None else _("%(name)s: need score %(score)s, rank %(rank)s") % {
-            "name": name, "score": f"{score:.1f}", "rank": row["rank"]}
-        items.append(MapArea(key=a.code, label=name, geometry=a.geometry, value=score, title=tip,
-                             href=f"/c/{city.slug}/areas/{a.code}/"))
-    return choropleth(items, title=title, description=_("Darker areas have a higher need score."),
-                      legend_title=_("Need score (0–100)"), no_data_label=_("No data"),
-                      value_format=lambda v: f"{v:.0f}", rtl=get_language_bidi(), id_prefix="scores")
+
+    def score(a):
+        return by_code[a.code]["score"] if a.code in by_code else None
+
+    def tooltip(a, name):
+        if (s := score(a)) is None:
+            return name
+        return _("%(name)s: need score %(score)s, rank %(rank)s") % {
+            "name": name, "score": f"{s:.1f}", "rank": by_code[a.code]["rank"]}
+
+    return area_map(areas, value=score, tooltip=tooltip, href=area_link(city), title=title,
+                    description=_("Darker areas have a higher need score."), legend_title=_("Need score (0–100)"),
+                    value_format=lambda v: f"{v:.0f}", id_prefix="scores")
 
 
 def _sensitivity_chart(sensitivity):
@@ -291,23 +291,22 @@ def hotspots(request, city):
     labels = {3: _("Hot spot, 99 %"), 2: _("Hot spot, 95 %"), 1: _("Hot spot, 90 %"), 0: _("Not significant"),
               -1: _("Cold spot, 90 %"), -2: _("Cold spot, 95 %"), -3: _("Cold spot, 99 %")}
     lang = get_language()
-    items = []
+    bins = {a.code: int(classes.bins[i]) if classes is not None else 0 for i, a in enumerate(areas)}
     rows = []
     for i, a in enumerate(areas):
-        b = int(classes.bins[i]) if classes is not None else 0
+        b = bins[a.code]
         name = a.display_name(lang)
-        items.append(MapArea(key=a.code, label=name, geometry=a.geometry, category=labels[b],
-                             title=f"{name}: {labels[b]}", href=f"/c/{city.slug}/areas/{a.code}/"))
         if b != 0:
             rows.append({"area": a, "name": name, "label": labels[b], "bin": b,
                          "z": float(result.Zs[i]), "p": float(classes.p_used[i])})
     rows.sort(key=lambda r: -r["bin"])
     order = (3, 2, 1, 0, -1, -2, -3)
-    svg = choropleth(items, mode="categorical", categories=[labels[b] for b in order],
-                     palette=[CLASS_COLOURS[b] for b in order],
-                     title=_("Hot and cold spots"), description=_("Getis–Ord Gi* with 999 permutations, "
-                                                                  "false discovery rate controlled."),
-                     rtl=get_language_bidi(), id_prefix="hot")
+    svg = area_map(areas, category=lambda a: labels[bins[a.code]],
+                   tooltip=lambda a, name: f"{name}: {labels[bins[a.code]]}", href=area_link(city),
+                   mode="categorical", categories=[labels[b] for b in order], palette=[CLASS_COLOURS[b] for b in order],
+                   title=_("Hot and cold spots"), description=_("Getis–Ord Gi* with 999 permutations, "
+                                                                "false discovery rate controlled."),
+                   id_prefix="hot")
     return render(request, "mapping/hotspots.html", {
         **city_nav(request, city), "form": form, "map_svg": svg, "rows": rows, "since": since, "until": until,
         "enough": result is not None,
@@ -343,9 +342,7 @@ def new_report(request, city):
                                             channel=d["channel"], text=d["text"], area=area,
                                             point=None if area else point)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for e in errors:
-                    form.add_error(field if field in form.fields else None, e)
+            put_on_form(form, exc)
         else:
             messages.success(request, _("Report recorded for %(area)s. Only the city team sees its text.")
                              % {"area": report.area.name})

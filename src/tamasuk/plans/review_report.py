@@ -25,11 +25,11 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language, get_language_bidi, pgettext
 from django.utils.translation import gettext as _
 
-from tamasuk.analysis.choropleth import MapArea, choropleth
 from tamasuk.analysis.svg import SEQUENTIAL_PALETTES
 from tamasuk.audit.models import GENESIS_HASH, AuditHead, chain_of
 from tamasuk.cities import publication
 from tamasuk.cities import queries as city_queries
+from tamasuk.cities.area_maps import area_map
 from tamasuk.cities.models import City
 from tamasuk.cities.reading import for_reader, text_dir
 
@@ -199,7 +199,6 @@ def activities_by_area(user, city: City, structure: dict) -> tuple[int, list, di
 
 
 def activity_map(city: City, areas: list, counts: dict[str, int], *, level_name: str) -> str:
-    lang = get_language()
     top = max(counts.values(), default=0)
     classes = count_classes(top)
     none_label = pgettext("number of activities", "none")
@@ -207,20 +206,19 @@ def activity_map(city: City, areas: list, counts: dict[str, int], *, level_name:
     # "None" in a pale neutral, then the scale without its palest colour, which "none" would be mistaken for.
     scale = SEQUENTIAL_PALETTES[min(max(3, len(classes) + 1), 9)]
     palette = (NONE_FILL, *(scale[-len(classes):] if classes else ()))
-    items = []
-    for a in areas:
+
+    def category(a):
         n = counts.get(a.code, 0)
-        category = none_label if n == 0 else next(_class_label(lo, hi) for lo, hi in classes if lo <= n <= hi)
-        name = a.display_name(lang)
-        items.append(MapArea(key=a.code, label=name, geometry=a.geometry, category=category,
-                             title=_("%(area)s: %(n)s activities") % {"area": name, "n": n}))
-    return choropleth(
-        items, width=640, mode="categorical", categories=categories, palette=palette,
+        return none_label if n == 0 else next(_class_label(lo, hi) for lo, hi in classes if lo <= n <= hi)
+
+    return area_map(
+        areas, category=category,
+        tooltip=lambda a, name: _("%(area)s: %(n)s activities") % {"area": name, "n": counts.get(a.code, 0)},
+        width=640, mode="categorical", categories=categories, palette=palette,
         title=_("Activities by %(level)s") % {"level": level_name.lower()},
         description=_("Each %(level)s is shaded by the number of the plan's activities working in it.")
         % {"level": level_name.lower()},
-        legend_title=_("Number of activities"), no_data_label=_("No data"), id_prefix="activities",
-        rtl=get_language_bidi(),
+        legend_title=_("Number of activities"), id_prefix="activities",
     )
 
 

@@ -9,14 +9,14 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.shortcuts import render
-from django.utils.translation import get_language, get_language_bidi
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tamasuk.analysis import coverage as cov
 from tamasuk.analysis import network as net
 from tamasuk.analysis import network_drawing as drawing
-from tamasuk.analysis.choropleth import MapArea, choropleth
 from tamasuk.cities import queries as city_queries
+from tamasuk.cities.area_maps import area_link, area_map
 from tamasuk.cities.permissions import Action
 from tamasuk.mapping import queries as mapping_queries
 from tamasuk.web.decorators import city_page
@@ -50,18 +50,14 @@ def coverage(request, city):
                               need_scale=(0.0, 100.0))
         names = {a.code: a.display_name(get_language()) for a in areas}
         rows = [{"row": r, "name": names[r.area]} for r in result.ranked]
-    lang = get_language()
-    items = []
-    for a in areas:
-        gap = result.row(a.code, sector).gap if result else None
-        items.append(MapArea(key=a.code, label=a.display_name(lang), geometry=a.geometry,
-                             value=None if gap is None or gap != gap else round(gap, 3),
-                             href=f"/c/{city.slug}/areas/{a.code}/",
-                             title=a.display_name(lang)))
-    svg = choropleth(items, title=_("Gap between need and services"),
-                     description=_("Darker wards have high need and little service capacity per resident."),
-                     legend_title=_("Gap score (0–1)"), no_data_label=_("No data"),
-                     value_format=lambda v: f"{v:.2f}", rtl=get_language_bidi(), id_prefix="gap")
+
+    def gap(a):
+        g = result.row(a.code, sector).gap if result else None
+        return None if g is None or g != g else round(g, 3)
+
+    svg = area_map(areas, value=gap, href=area_link(city), title=_("Gap between need and services"),
+                   description=_("Darker wards have high need and little service capacity per resident."),
+                   legend_title=_("Gap score (0–1)"), value_format=lambda v: f"{v:.2f}", id_prefix="gap")
     return render(request, "network/coverage.html", {
         **city_nav(request, city), "profiles": profiles, "chosen": chosen, "sector": sector,
         "sectors": Sector.choices, "rows": rows, "map_svg": svg,
