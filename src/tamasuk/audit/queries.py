@@ -37,6 +37,15 @@ def city_events(city, *, object_type: str = "", object_id: str = "") -> QuerySet
     return events.order_by("-seq")
 
 
+def last_change(obj, *, action: str = "") -> AuditEvent | None:
+    """The object's latest event (of ``action`` only, when given): who changed it last, when, and what. A
+    stale edit shows it ("someone changed this since you opened it"); None when the log holds no event of it."""
+    events = AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    if action:
+        events = events.filter(action=action)
+    return events.order_by("-seq").first()
+
+
 def object_types(city) -> QuerySet:
     return (AuditEvent.objects.filter(chain=chain_of(city.pk)).values_list("object_type", flat=True).distinct()
             .order_by("object_type"))

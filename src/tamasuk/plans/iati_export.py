@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tamasuk.audit.models import AuditEvent
+from tamasuk.audit.queries import last_change
 from tamasuk.cities import publication
 from tamasuk.cities.models import Visibility
 from tamasuk.interop import iati
@@ -290,6 +290,5 @@ def _actual_dates(a: Activity, updates, today: dt.date) -> tuple[dt.date | None,
 def _closed_on(plan: Plan) -> dt.date | None:
     if plan.status != PlanStatus.CLOSED:
         return None
-    event = (AuditEvent.objects.filter(object_type="plans.plan", object_id=str(plan.pk), action="plan.status")
-             .order_by("-seq").first())
+    event = last_change(plan, action="plan.status")
     return timezone.localdate(event.created_at) if event else None

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tamasuk.audit.models import AuditEvent
+from tamasuk.audit.queries import last_change
 from tamasuk.audit.services import record
 from tamasuk.cities.models import City, Visibility
 from tamasuk.cities.personal_data import check_text_to_share
@@ -84,6 +84,12 @@ class StaleEdit(Exception):
         super().__init__(f"{item} was changed by {by or 'someone else'}")
         self.item, self.current, self.by, self.at = item, current, by, at
 
+    @classmethod
+    def since_opened(cls, item, current: dict, *, action: str = "") -> StaleEdit:
+        """The conflict as the audit log tells it: who saved the item last, and when."""
+        last = last_change(item, action=action)
+        return cls(item, current, by=last.actor_label if last else "", at=last.created_at if last else None)
+
 
 class NotEditable(ValidationError):
     pass
@@ -96,10 +102,7 @@ def _claim(model, obj, expected_version: int | None):
     claimed = model.objects.filter(pk=obj.pk, version=expected_version).update(version=models.F("version") + 1)
     if not claimed:
         fresh = model.objects.get(pk=obj.pk)
-        last = (AuditEvent.objects.filter(object_type=model._meta.label_lower, object_id=str(obj.pk))
-                .order_by("-seq").first())
-        raise StaleEdit(fresh, item_fields(fresh), by=last.actor_label if last else "",
-                        at=last.created_at if last else None)
+        raise StaleEdit.since_opened(fresh, item_fields(fresh))
     obj.version = expected_version + 1
 
 
@@ -174,10 +177,7 @@ def rename_national_pillar(*, actor, pillar: NationalPillar, title: str, expecte
         raise ValidationError({"title": exc.messages}) from exc
     if not NationalPillar.objects.filter(pk=pillar.pk, title=seen).update(title=title):
         fresh = NationalPillar.objects.get(pk=pillar.pk)
-        last = (AuditEvent.objects.filter(object_type=NationalPillar._meta.label_lower, object_id=str(pillar.pk))
-                .order_by("-seq").first())
-        raise StaleEdit(fresh, item_fields(fresh), by=last.actor_label if last else "",
-                        at=last.created_at if last else None)
+        raise StaleEdit.since_opened(fresh, item_fields(fresh))
     record(actor=actor, action="framework.pillar.rename", obj=pillar,
            before={"code": pillar.code, "title": seen}, after={"code": pillar.code, "title": title})
     pillar.title = title
@@ -460,11 +460,9 @@ def record_actuals(*, actor, indicator: PlanIndicator, year: int, values: list[A
     # The indicator's row is locked first, so two writers of the same year queue and the second sees the first.
     PlanIndicator.objects.select_for_update().filter(pk=indicator.pk).exists()
     if expected_token is not None and expected_token != actuals_token(indicator, year):
-        last = (AuditEvent.objects.filter(object_type="plans.planindicator", object_id=str(indicator.pk),
-                                          action="plan.actuals.record").order_by("-seq").first())
         current = {"year": year, "values": [[a.sex, a.age_band, a.group, str(a.value)]
                                             for a in indicator.actuals.filter(year=year)]}
-        raise StaleEdit(indicator, current, by=last.actor_label if last else "", at=last.created_at if last else None)
+        raise StaleEdit.since_opened(indicator, current, action="plan.actuals.record")
     if not plan.start_year <= year <= plan.end_year:
         raise ValidationError({"year": _("%(year)s is outside the plan's years %(start)s–%(end)s.")
                                % {"year": year, "start": plan.start_year, "end": plan.end_year}})
