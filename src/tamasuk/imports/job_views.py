@@ -46,10 +46,7 @@ def upload(request, city, kind):
             job = services.upload(actor=request.user, city=city, kind=kind, file_name=f.name, data=f.read(),
                                   options=adapter.options(form.cleaned_data))
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                put_on_form(form, exc)
-            else:
-                form.add_error("file", exc.messages)
+            put_on_form(form, exc, unnamed="file")
         else:
             return redirect("imports:job", city.slug, job.pk)
     return render(request, "imports/upload.html", {

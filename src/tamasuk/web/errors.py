@@ -9,13 +9,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 
-def put_on_form(form, exc: ValidationError) -> None:
-    """Each error on the field it names when the form has that field, the rest at the top of the form."""
+def put_on_form(form, exc: ValidationError, *, unnamed: str | None = None) -> None:
+    """Each error on the field it names when the form has that field, the rest at the top of the form. An error
+    that names no field at all goes on the field ``unnamed`` when given (an upload's error is the file's)."""
     if hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
             form.add_error(name if name in form.fields else None, errors)
     else:
-        form.add_error(None, exc)
+        form.add_error(unnamed, exc)
 
 
 def as_text(exc: ValidationError) -> str:

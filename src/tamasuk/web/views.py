@@ -90,9 +90,7 @@ def memberships(request, city):
         try:
             membership, password = services.add_member(actor=request.user, city=city, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            put_on_form(form, exc)
         else:
             if password:
                 messages.warning(request, _("Account %(user)s created. Its temporary password, shown only now: %(pw)s")
