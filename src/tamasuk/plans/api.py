@@ -6,7 +6,6 @@ threshold are withheld from readers outside the city team, as on the pages.
 
 from __future__ import annotations
 
-from django.utils import translation
 from ninja import Router, Schema
 
 from tamasuk.analysis import reporting
@@ -101,20 +100,13 @@ def get_plan(request, slug: str, pk: int):
     city = city_queries.city_for(request.auth, slug)
     p = queries.plan(request.auth, city, pk)
     indicators = []
-    published = queries.values(request.auth, p)
     today = dashboard.city_today(city)
-    for i in queries.indicators(request.auth, p):
-        latest = dashboard.indicator_row(i, translation.get_language(), today, published[i.pk])
-        targets = {t.year: t.value for t in i.targets.all()}
-        values = []
-        for year in range(p.start_year, p.end_year + 1):
-            shown = _text(published[i.pk].total(year))
-            values.append({"year": year, "target": _text(targets.get(year)),
-                           "actual": shown})
+    for row in dashboard.indicator_table(request.auth, p, today=today):
+        i, latest = row.indicator, row.latest
         indicators.append({"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind,
                            "counts_people": i.counts_people, "higher_is_better": i.higher_is_better,
-                           "baseline": _text(published[i.pk].baseline),
-                           "values": values,
+                           "baseline": _text(row.baseline),
+                           "values": [{"year": y, "target": _text(t), "actual": _text(a)} for y, t, a in row.cells],
                            "progress": {"year": latest.year, "state": latest.progress_state,
                                         "percent": latest.progress.percent if latest.progress else None,
                                         "text": latest.progress_text}})

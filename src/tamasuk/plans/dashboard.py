@@ -350,6 +350,36 @@ def indicator_row(indicator: PlanIndicator, language: str, today: dt.date,
         higher_is_better=indicator.higher_is_better)
 
 
+@dataclass
+class IndicatorYears:
+    """One row of the plan's indicator × year table, as this reader may see it: ``cells`` are (year, target,
+    actual shown) for every year of the plan, ``latest`` the dashboard's row (progress), ``may_record`` whether
+    this reader may record its values now."""
+
+    indicator: PlanIndicator
+    baseline: Decimal | str | None
+    cells: list[tuple[int, Decimal | None, Decimal | str | None]]
+    latest: IndicatorRow
+    may_record: bool = False
+
+
+def indicator_table(user, plan: Plan, *, today: dt.date, may_record=None) -> list[IndicatorYears]:
+    """The plan's indicators by year, as the plan page and the API show them (values published for this reader:
+    counts of people below the city's threshold withheld outside the city team). ``may_record(indicator)``: the
+    page's own question, left to it."""
+    language = translation.get_language()
+    years = range(plan.start_year, plan.end_year + 1)
+    published = queries.values(user, plan)
+    rows = []
+    for i in queries.indicators(user, plan):
+        shown = published[i.pk]
+        targets = {t.year: t.value for t in i.targets.all()}
+        rows.append(IndicatorYears(
+            indicator=i, baseline=shown.baseline, cells=[(y, targets.get(y), shown.total(y)) for y in years],
+            latest=indicator_row(i, language, today, shown), may_record=bool(may_record and may_record(i))))
+    return rows
+
+
 # ---- the drawings ----
 
 def _status_description(rows: list[StatusRow], statuses) -> str:

@@ -105,17 +105,9 @@ def _matrix(user, plan, today):
 def plan(request, city, pk):
     p = queries.plan(request.user, city, pk)
     years = list(range(p.start_year, p.end_year + 1))
-    indicators = []
-    values = queries.values(request.user, p)
-    language = translation.get_language()
     today = dashboards.city_today(city)
-    for i in queries.indicators(request.user, p):
-        targets = {t.year: t.value for t in i.targets.all()}
-        shown = values[i.pk]
-        indicators.append({"indicator": i, "cells": [(y, targets.get(y), shown.total(y)) for y in years],
-                           "baseline": shown.baseline,
-                           "latest": dashboards.indicator_row(i, language, today, shown),
-                           "may_record": p.is_in_force and _may_record_actuals(request.user, i)})
+    indicators = dashboards.indicator_table(
+        request.user, p, today=today, may_record=lambda i: p.is_in_force and _may_record_actuals(request.user, i))
     may_edit = can(request.user, Action.EDIT_PLAN, p) and p.is_editable
     return render(request, "plans/plan.html", {
         "plan_links": _plan_links(request.user, city, p),
