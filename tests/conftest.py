@@ -238,17 +238,19 @@ class FreshDatabase:
     """A new, migrated database of the engine under test, outside the test transaction, dropped afterwards."""
 
     def __init__(self, tmp: Path, *, demo: bool = False):
-        """demo: with the demo city, as `tamasuk demo` leaves it (its stored files in this process's storage)."""
-        from django.conf import settings
-
+        """demo: with the demo city, as `tamasuk demo` leaves it (its stored files in its own storage)."""
         self.tmp = tmp
         self.name = f"tamasuk_t_{uuid.uuid4().hex[:10]}"
         self.url = _Template.url(self.name, tmp)
-        (_DEMO if demo else _MIGRATED).copy_to(self.name, tmp, Path(settings.MEDIA_ROOT))
+        # Its own storage: the demo's evidence files are named by their content, so a command deleting them here
+        # (`demo --reset`, an erasure, a purge) must not delete the session database's files, which tests on
+        # another xdist worker, or later, still read. worker_site points this process's storage here too.
+        self.media = tmp / "media"
+        (_DEMO if demo else _MIGRATED).copy_to(self.name, tmp, self.media)
 
         # The same storage as this process: a file uploaded through the test client is read by the worker there.
         self.env = {**os.environ, "DATABASE_URL": self.url, "HTTPS": "false", "TAMASUK_VAR_DIR": str(tmp),
-                    "TAMASUK_MEDIA_ROOT": str(settings.MEDIA_ROOT), "PYTHONUNBUFFERED": "1"}
+                    "TAMASUK_MEDIA_ROOT": str(self.media), "PYTHONUNBUFFERED": "1"}
 
     def _admin(self, sql: str) -> None:
         import psycopg
@@ -276,6 +278,14 @@ def fresh_database(tmp_path):
     db.drop()
 
 
+@pytest.fixture
+def fresh_demo_database(tmp_path):
+    """A fresh database with the demo city, as `tamasuk demo` leaves it (a copy of one made once: _Template)."""
+    db = FreshDatabase(tmp_path, demo=True)
+    yield db
+    db.drop()
+
+
 @pytest.fixture(scope="module")
 def worker_site(tmp_path_factory, django_db_blocker):
     """A fresh database with the demo city, used both by this process's Django (the test client) and by the real
@@ -283,6 +293,7 @@ def worker_site(tmp_path_factory, django_db_blocker):
     cannot live in pytest-django's rolled-back transaction; Django's connection points at this database for the
     module, and tests get it through `django_db_blocker.unblock()` (see the `live` fixtures that use it)."""
     import dj_database_url
+    from django.test import override_settings
 
     db = FreshDatabase(tmp_path_factory.mktemp("worker-site"), demo=True)
     from django.db import connections
@@ -296,9 +307,13 @@ def worker_site(tmp_path_factory, django_db_blocker):
         mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         conn.close()
         conn.settings_dict["NAME"] = dj_database_url.parse(db.url)["NAME"]
+        # A file uploaded through the test client here is read by the worker there: one storage, the site's.
+        storage = override_settings(MEDIA_ROOT=str(db.media))
+        storage.enable()
         try:
             yield db
         finally:
+            storage.disable()
             conn.close()
             conn.settings_dict["NAME"] = saved
     db.drop()

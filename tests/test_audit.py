@@ -312,8 +312,8 @@ def _sql(fresh_database, *statements: str) -> None:
                                                         "tamasuk.settings"}, check=True)
 
 
-def test_cli_verifies_every_chain_and_names_the_first_broken_link(fresh_database):
-    fresh_database.tamasuk("demo")
+def test_cli_verifies_every_chain_and_names_the_first_broken_link(fresh_demo_database):
+    fresh_database = fresh_demo_database  # the demo city, as `tamasuk demo` leaves it
     ok = fresh_database.tamasuk("audit", "verify")
     assert "mombasa: chain intact, 0 payloads erased by request" in ok.stdout
     assert "installation: chain intact" in ok.stdout and "Audit chains intact" in ok.stdout
@@ -325,8 +325,8 @@ def test_cli_verifies_every_chain_and_names_the_first_broken_link(fresh_database
     assert "mombasa: chain BROKEN at event #3" in failed.value.stderr
 
 
-def test_cli_catches_an_edited_payload_but_not_an_erased_one(fresh_database):
-    fresh_database.tamasuk("demo")
+def test_cli_catches_an_edited_payload_but_not_an_erased_one(fresh_demo_database):
+    fresh_database = fresh_demo_database  # the demo city, as `tamasuk demo` leaves it
     fresh_database.tamasuk("forget-person", "--city", "mombasa", "--username", "member", "--reason",
                            "request of 2 June", "--actor", "admin")
     ok = fresh_database.tamasuk("audit", "verify")
