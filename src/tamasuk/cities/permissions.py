@@ -118,6 +118,23 @@ def can(user, action: Action | str, obj) -> bool:
     return False
 
 
+def actions_in(user, obj) -> frozenset[Action]:
+    """Everything the user may do to the object's city as a whole, asked once: what can(user, action, city)
+    answers for each action (a page's navigation shows a dozen links from it without a dozen checks)."""
+    city = city_of(obj)
+    if city is None:
+        return frozenset()
+    role = role_in(user, city)
+    if role is not None and role != Role.NATIONAL:
+        actions = set(ROLE_ACTIONS[role])
+        if role in {Role.ADMIN, Role.COORDINATOR}:  # can's rule: they edit any organisation and activity
+            actions |= {Action.EDIT_ORGANISATION, Action.EDIT_ACTIVITY}
+        return frozenset(actions)
+    if len(visible_levels(user, city)) > 1:
+        return frozenset(OUTSIDER_ACTIONS)
+    return frozenset()
+
+
 def require(user, action: Action | str, obj) -> None:
     if not can(user, action, obj):
         raise PermissionDenied

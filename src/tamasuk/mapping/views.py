@@ -41,40 +41,25 @@ from .forms import (
     SaveProfileForm,
 )
 from .models import CommunityReport, ReportCategory
-from .priorities import Choices, coverage_of, run
+from .priorities import Choices, coverage_of
 
 
-def _priority_form(request, city, data):
-    themes = queries.themes(request.user, city)
-    indicators = list(queries.indicators(request.user, city))
-    periods = queries.periods(request.user, city)
+def _priority_form(page: queries.PrioritiesPage, data) -> PriorityForm:
     # Each period is offered with its share of ward × indicator values, and the default is the latest period
     # with enough of them: a new year with a few wards' figures must not become the ranking by being new.
-    level = max(city_queries.levels(city) or [1])
-    areas = list(city_queries.areas(request.user, city, level=level))
-    coverage = queries.period_coverage(request.user, city, indicators, areas)
-    used = sorted({t for i in indicators for t in [i.theme_id]}, key=lambda tid: (themes[tid].group, themes[tid].order))
-    form = PriorityForm(data, periods=periods, indicators=indicators, themes=[themes[t] for t in used],
-                        coverage=coverage, threshold=city.coverage_threshold,
-                        initial={"period": queries.default_period(periods, coverage, city.coverage_threshold),
-                                 "indicators": [i.code for i in indicators], "preset": "balanced"})
-    return form, themes, indicators
+    return PriorityForm(data, periods=page.periods, indicators=page.indicators, themes=page.used_themes,
+                        coverage=page.coverage, threshold=page.city.coverage_threshold,
+                        initial={"period": page.default_period,
+                                 "indicators": [i.code for i in page.indicators], "preset": "balanced"})
 
 
-def _outcome(request, city, form, themes, indicators):
-    chosen = [i for i in indicators if i.code in form.cleaned_data["indicators"]]
-    theme_groups = {themes[i.theme_id].code: themes[i.theme_id].group for i in chosen}
-    choices = Choices(period=form.cleaned_data["period"], indicators=[i.code for i in chosen],
-                      theme_weights=form.theme_weights(theme_groups), normalisation=form.cleaned_data["normalisation"],
-                      aggregation=form.cleaned_data["aggregation"], impute=form.cleaned_data["impute"],
-                      preset=form.cleaned_data.get("preset") or "")
-    level = max(city_queries.levels(city) or [1])
-    areas = list(city_queries.areas(request.user, city, level=level))
-    ids = [i.pk for i in chosen] + [i.denominator_id for i in chosen if i.denominator_id]
-    values = queries.period_values(request.user, city, choices.period, ids)
-    choices.level = level
-    return run(areas=areas, indicators=chosen, themes=themes, values=values, choices=choices,
-               threshold=city.coverage_threshold), areas
+def _choices(page: queries.PrioritiesPage, form: PriorityForm) -> Choices:
+    chosen = page.chosen(form.cleaned_data["indicators"])
+    theme_groups = {page.themes[i.theme_id].code: page.themes[i.theme_id].group for i in chosen}
+    return Choices(period=form.cleaned_data["period"], indicators=[i.code for i in chosen],
+                   theme_weights=form.theme_weights(theme_groups), normalisation=form.cleaned_data["normalisation"],
+                   aggregation=form.cleaned_data["aggregation"], impute=form.cleaned_data["impute"],
+                   preset=form.cleaned_data.get("preset") or "")
 
 
 def _score_map(city, areas, rows, *, title):
@@ -136,15 +121,16 @@ def _coverage_context(results: dict) -> dict:
 @login_required
 @city_page(Action.RUN_ANALYSIS)
 def priorities(request, city):
-    form, themes, indicators = _priority_form(request, city, request.GET or None)
+    page = queries.priorities_page(request.user, city)
+    form = _priority_form(page, request.GET or None)
     context = {**city_nav(request, city), "form": form, "outcome": None}
     if form.is_bound and form.is_valid():
-        outcome, areas = _outcome(request, city, form, themes, indicators)
+        outcome = page.rank(_choices(page, form))
         context.update(
             outcome=outcome, rows=_localise(outcome.areas), save_form=SaveProfileForm(),
-            map_svg=_score_map(city, areas, outcome.areas, title=_("Need for services and investment, by ward")),
+            map_svg=_score_map(city, page.areas, outcome.areas, title=_("Need for services and investment, by ward")),
             sensitivity_svg=_sensitivity_chart(outcome.sensitivity),
-            query=request.GET.urlencode(), may_save_low_coverage=can(request.user, Action.EDIT_CITY_DATA, city),
+            query=request.GET.urlencode(), may_save_low_coverage=page.may_save_low_coverage,
             low=not outcome.sufficient,
             **_coverage_context(outcome.to_dict()),
         )
@@ -156,12 +142,13 @@ def priorities(request, city):
 @city_page(Action.RUN_ANALYSIS)
 def save_profile(request, city):
     """Recompute from the submitted choices (never trust posted results) and save, unchangeable."""
-    form, themes, indicators = _priority_form(request, city, request.POST)
+    page = queries.priorities_page(request.user, city)
+    form = _priority_form(page, request.POST)
     save = SaveProfileForm(request.POST)
     if not (form.is_valid() and save.is_valid()):
         messages.error(request, _("The profile was not saved: give it a name and valid choices."))
         return redirect(f"/c/{city.slug}/priorities/?{request.POST.get('query', '')}")
-    outcome, _areas = _outcome(request, city, form, themes, indicators)
+    outcome = page.rank(_choices(page, form))
     try:
         profile = services.save_profile(actor=request.user, city=city, name=save.cleaned_data["name"],
                                         period=outcome.choices.period, spec=outcome.choices.to_dict(),
