@@ -55,11 +55,11 @@ MATRIX = {
     "api:token_revoke": ("post", {"pk": "admin_token"}, web({"admin": 302}, default=404)),
     "web:city": ("get", {"slug": "mombasa"}, web(READERS)),
     "mapping:area": ("get", {"slug": "mombasa", "code": "KE001003"}, web(READERS)),
-    "web:memberships": ("get", {"slug": "mombasa"}, web({"admin": 200})),
-    "web:membership_change": ("post", {"slug": "mombasa", "pk": "member_membership"}, web({"admin": 302})),
+    "cities:memberships": ("get", {"slug": "mombasa"}, web({"admin": 200})),
+    "cities:membership_change": ("post", {"slug": "mombasa", "pk": "member_membership"}, web({"admin": 302})),
     "audit:audit": ("get", {"slug": "mombasa"}, web({"admin": 200, "auditor": 200})),
     # The city's settings (languages, digits in Arabic, coverage and small-count thresholds): admin, coordinator.
-    "web:city_settings": ("get", {"slug": "mombasa"}, web(PLANNERS)),
+    "cities:city_settings": ("get", {"slug": "mombasa"}, web(PLANNERS)),
     # Erasing a person's contact details (audit payloads included) is the city administrator's alone.
     "audit:forget_person": ("get", {"slug": "mombasa"}, web({"admin": 200})),
     "mapping:priorities": ("get", {"slug": "mombasa"}, web(ANALYSTS)),

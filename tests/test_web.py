@@ -54,14 +54,14 @@ def test_admin_adds_a_member_with_a_new_account(client_for, city):
     from tamasuk.cities.models import Membership
 
     c = client_for("admin")
-    response = c.post(reverse("web:memberships", args=["mombasa"]),
+    response = c.post(reverse("cities:memberships", args=["mombasa"]),
                       {"username": "amina", "email": "amina@example.org", "role": "coordinator"}, follow=True)
     assert "temporary password" in response.content.decode()
     assert Membership.objects.get(city=city, user__username="amina").role == "coordinator"
 
 
 def test_adding_an_auditor_without_end_date_shows_the_error_on_the_field(client_for):
-    response = client_for("admin").post(reverse("web:memberships", args=["mombasa"]),
+    response = client_for("admin").post(reverse("cities:memberships", args=["mombasa"]),
                                         {"username": "outsider", "role": "auditor"})
     assert response.status_code == 200
     assert "An auditor&#x27;s membership needs an end date." in response.content.decode()
@@ -174,19 +174,19 @@ def test_population_by_sex_and_age_stays_inside_the_city_team(client_for):
 
 
 def test_the_add_member_form_does_not_offer_national_liaison(client_for):
-    html = client_for("admin").get(reverse("web:memberships", args=["mombasa"])).content.decode()
+    html = client_for("admin").get(reverse("cities:memberships", args=["mombasa"])).content.decode()
     assert 'value="national"' not in html
 
 
 def test_a_national_liaison_is_shown_not_editable_on_the_members_page(client_for, city):
     from tamasuk.cities.models import Membership
 
-    html = client_for("admin").get(reverse("web:memberships", args=["mombasa"])).content.decode()
+    html = client_for("admin").get(reverse("cities:memberships", args=["mombasa"])).content.decode()
     national = Membership.objects.get(city=city, user__username="national")
     row = html[html.index("<td>national"):]
     row = row[:row.index("</tr>")]
     assert "National liaison" in row and "<select" not in row
-    response = client_for("admin").post(reverse("web:membership_change", args=["mombasa", national.pk]),
+    response = client_for("admin").post(reverse("cities:membership_change", args=["mombasa", national.pk]),
                                         {f"m{national.pk}-role": "admin"})
     assert response.status_code == 302
     national.refresh_from_db()

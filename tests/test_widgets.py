@@ -14,7 +14,7 @@ from tamasuk.web.widgets import CheckableList
 
 # Short, fixed lists stay plain checkboxes: nothing to search in a handful of options.
 SHORT_FIXED_LISTS = 12
-FEW_CHOICES_FILLED_LATER = {"tamasuk.web.forms.CitySettingsForm.languages"}  # the installation's four languages
+FEW_CHOICES_FILLED_LATER = {"tamasuk.cities.forms.CitySettingsForm.languages"}  # the installation's four languages
 
 
 def _form_classes():

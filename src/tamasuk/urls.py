@@ -6,6 +6,7 @@ from tamasuk.api.api import api
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
+    path("", include("tamasuk.cities.urls")),
     path("", include("tamasuk.imports.urls")),
     path("", include("tamasuk.mapping.urls")),
     path("", include("tamasuk.network.urls")),

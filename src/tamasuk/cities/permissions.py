@@ -1,6 +1,24 @@
 """The one place that answers "may this user do X to this object".
 
 Views, API handlers, exports and queries all ask here; nothing else checks roles.
+
+What "not allowed" means, everywhere (issue 11):
+
+* Queries (``queries.py``, ``*_queries.py``) first ask whether the reader may use that kind of data in that city
+  at all, with :func:`require`: PermissionDenied, which the views and the API turn into 403. A reader without the
+  right gets a refusal, never an empty list that reads as "there is nothing".
+* Inside that, a list holds only the rows this reader may see (visibility levels, small-count publication), and
+  may be empty. The one exception: a list that is one part of a page open to readers who may not see it (the
+  profiles a decision may cite, offered to a member) is empty (``.none()``), so the rest of the page works.
+* One object is read from its list: missing, or outside the rows the reader may see, is Http404 (a page never
+  confirms that something it will not show exists); PermissionDenied is for a part of an object the reader does
+  see but may not open (an activity's evidence files, a meeting's notes).
+* Services check the actor's right themselves with :func:`require` (defence in depth: the API, the commands and
+  the task worker call them too), besides the state rules that are theirs (editable, in force, not stale).
+  The imports' services do; most of the plans, cities, network and mapping services still leave it to their
+  callers (views and API handlers that require() first): bringing them in is the rest of issue 11's item 6.
+* Pages ask once: the decorator (web.decorators.city_page) for the page's action, :func:`actions_in` for the
+  navigation's links, and one query for a page's data (mapping.queries.priorities_page), not one per read.
 """
 
 from __future__ import annotations

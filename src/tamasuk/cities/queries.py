@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from .models import Area, City, Membership
-from .permissions import Action, can, cities_for
+from .permissions import Action, can, cities_for, require
 
 
 def city_for(user, slug: str) -> City:
@@ -25,8 +25,7 @@ def visible_cities(user) -> list[City]:
 
 
 def areas(user, city: City, *, level: int | None = None) -> QuerySet[Area]:
-    if not can(user, Action.VIEW_CITY, city):
-        return Area.objects.none()
+    require(user, Action.VIEW_CITY, city)
     qs = Area.objects.filter(city=city).select_related("parent")
     if level is not None:
         qs = qs.filter(level=level)
@@ -45,6 +44,5 @@ def levels(city: City) -> list[int]:
 
 
 def memberships(user, city: City) -> QuerySet[Membership]:
-    if not can(user, Action.MANAGE_MEMBERSHIPS, city):
-        return Membership.objects.none()
+    require(user, Action.MANAGE_MEMBERSHIPS, city)
     return Membership.objects.filter(city=city).select_related("user").order_by("role", "user__username")

@@ -11,7 +11,4 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("c/<slug:slug>/", views.city_home, name="city"),
-    path("c/<slug:slug>/members/", views.memberships, name="memberships"),
-    path("c/<slug:slug>/members/<int:pk>/", views.membership_change, name="membership_change"),
-    path("c/<slug:slug>/settings/", views.city_settings, name="city_settings"),
 ]
