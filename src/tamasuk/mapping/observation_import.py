@@ -258,36 +258,6 @@ def _labels(table: decoding.Table, cmap: tabular.ColumnMap) -> dict[str, str]:
     return labels
 
 
-
-def _labels(table: decoding.Table, cmap: tabular.ColumnMap) -> dict[str, str]:
-    """How errors name the area, indicator and value columns ("B (Ward code)"), as the reader names its own;
-    in wide format each indicator's column under "wide:<code>"."""
-    try:
-        lay = tabular.layout(table, cmap)
-    except decoding.TabularError:
-        return {}
-
-    def find(spec: str):
-        if spec.startswith("#"):
-            pattern = hxl.TagPattern.parse(spec)
-            return next((c for c in lay.columns if pattern.matches(c)), None)
-        key = " ".join(spec.split()).casefold()
-        return next((c for c in lay.columns if key in {" ".join(h.split()).casefold() for h in c.headers}), None)
-
-    labels = {}
-    for role in ("area", "indicator", "value"):
-        spec = getattr(cmap, role)
-        hit = find(spec) if spec else None
-        if hit:
-            labels[role] = hit.label
-    for spec, code in (cmap.wide_indicators or {}).items():
-        hit = find(spec)
-        if hit:
-            labels[f"wide:{code}"] = hit.label
-    return labels
-
-
-
 class UploadChoices(KindForm):
     template = forms.ModelChoiceField(label=gettext_lazy("Saved column mapping"), required=False,
                                       queryset=ImportTemplate.objects.none(),
