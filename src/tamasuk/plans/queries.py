@@ -14,14 +14,13 @@ from django.http import Http404
 
 from tamasuk.cities import publication
 from tamasuk.cities.models import City
-from tamasuk.cities.permissions import Action, can, national_countries, visible_levels
+from tamasuk.cities.permissions import Action, can, national_countries, require, visible_levels
 
 from .models import Activity, Evidence, NationalFramework, Plan, PlanIndicator, ProgressUpdate, Review
 
 
 def plans(user, city: City):
-    if not can(user, Action.VIEW_CITY, city):
-        return Plan.objects.none()
+    require(user, Action.VIEW_CITY, city)
     return (Plan.objects.filter(city=city, visibility__in=visible_levels(user, city))
             .select_related("city", "framework"))
 
