@@ -286,6 +286,20 @@ def fresh_demo_database(tmp_path):
     db.drop()
 
 
+def client_of(username: str):
+    """A test client signed in as one of the demo's users (for tests on the worker site, outside `client_for`)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    c = Client()
+    c.force_login(get_user_model().objects.get(username=username))
+    return c
+
+
+# What a signed-in session may hold: the sign-in and the flash messages, never an uploaded file.
+SESSION_KEYS = {"_auth_user_id", "_auth_user_backend", "_auth_user_hash", "_messages"}
+
+
 @pytest.fixture(scope="module")
 def worker_site(tmp_path_factory, django_db_blocker):
     """A fresh database with the demo city, used both by this process's Django (the test client) and by the real

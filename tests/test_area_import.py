@@ -12,18 +12,10 @@ import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from conftest import SESSION_KEYS, client_of
+
 CITY = "mombasa"
 URL = f"/c/{CITY}/imports/areas/"
-AUTH_KEYS = {"_auth_user_id", "_auth_user_backend", "_auth_user_hash"}
-
-
-def client_of(username):
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    c = Client()
-    c.force_login(get_user_model().objects.get(username=username))
-    return c
 
 
 def square(x, y, size=0.01):
@@ -65,7 +57,7 @@ def counts():
 
 def assert_nothing_in_the_session(client):
     keys = set(client.session.keys())
-    assert keys <= AUTH_KEYS | {"_messages"}, keys
+    assert keys <= SESSION_KEYS, keys
     assert not any("area_import" in k for k in keys)
 
 

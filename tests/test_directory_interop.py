@@ -19,6 +19,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from conftest import client_of
 from tamasuk.interop import threew
 from tamasuk.interop.hsds.kinds import validate
 from tamasuk.interop.hsds.records import stable_id
@@ -111,16 +112,9 @@ def users(live, others):
 
 @pytest.fixture
 def client_for(live, others):
-    from django.contrib.auth import get_user_model
     from django.test import Client
 
-    def make(role: str) -> Client:
-        c = Client()
-        if role != "anonymous":
-            c.force_login(get_user_model().objects.get(username=role))
-        return c
-
-    return make
+    return lambda role: Client() if role == "anonymous" else client_of(role)
 
 
 @pytest.fixture

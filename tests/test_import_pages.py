@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import REFERENCE, FreshDatabase
+from conftest import REFERENCE, FreshDatabase, client_of
 
 CITY = "mombasa"
 WARDS = ["KE00100101", "KE00100102", "KE00100103", "KE00100104"]
@@ -24,12 +24,7 @@ WARDS = ["KE00100101", "KE00100102", "KE00100103", "KE00100104"]
 
 @pytest.fixture
 def coordinator(live):
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    c = Client()
-    c.force_login(get_user_model().objects.get(username="coordinator"))
-    return c
+    return client_of("coordinator")
 
 
 def xlsx(rows: list[list]) -> bytes:
@@ -259,15 +254,6 @@ def test_only_the_city_team_that_edits_data_sees_the_link(live):
         page = c.get(f"/c/{CITY}/").content.decode()
         assert (f'href="/c/{CITY}/imports/"' in page) is shown, username
         assert c.get(f"/c/{CITY}/imports/observations/").status_code == (200 if shown else 403)
-
-
-def client_of(username):
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    c = Client()
-    c.force_login(get_user_model().objects.get(username=username))
-    return c
 
 
 def finest_wards(n=None):

@@ -10,6 +10,8 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from conftest import client_of
+
 CITY = "mombasa"
 
 
@@ -24,12 +26,7 @@ CSV = csv(2011)
 
 @pytest.fixture
 def coordinator(live):
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    c = Client()
-    c.force_login(get_user_model().objects.get(username="coordinator"))
-    return c
+    return client_of("coordinator")
 
 
 def upload(client, data=CSV, name="wards.csv", kind="observations"):  # noqa: B008

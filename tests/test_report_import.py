@@ -12,18 +12,10 @@ import io
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from conftest import SESSION_KEYS, client_of
+
 CITY = "mombasa"
 URL = f"/c/{CITY}/imports/reports/"
-AUTH_KEYS = {"_auth_user_id", "_auth_user_backend", "_auth_user_hash"}
-
-
-def client_of(username):
-    from django.contrib.auth import get_user_model
-    from django.test import Client
-
-    c = Client()
-    c.force_login(get_user_model().objects.get(username=username))
-    return c
 
 
 def upload(client, name: str, data: bytes):
@@ -92,7 +84,7 @@ def test_report_spreadsheet_is_checked_whole_then_imported(live):
     done = c.get(f"/c/{CITY}/imports/{job.pk}/").content.decode()
     assert "2 reports imported." in done and f'href="/c/{CITY}/reports/"' in done
     # The file lives in storage between the steps, never in the session.
-    assert set(c.session.keys()) <= AUTH_KEYS | {"_messages"}
+    assert set(c.session.keys()) <= SESSION_KEYS
     assert not any(k.startswith("tamasuk") for k in c.session.keys())
 
 
