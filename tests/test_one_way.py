@@ -1,8 +1,9 @@
 """Issue 11's shared helpers where no other test covers them directly: a service's ValidationError on a form
 (web.errors.put_on_form) and the audit log's last change of an object (audit.queries.last_change)."""
 
+import pytest
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from tamasuk.audit.queries import last_change
@@ -50,3 +51,14 @@ def test_last_change_is_the_objects_latest_event_of_that_action(city, users):
     first = last_change(city, action="city.test.first")
     assert first.action == "city.test.first" and first.created_at <= second.created_at
     assert last_change(city, action="city.test.never") is None
+
+
+def test_a_service_checks_its_actor_itself(city, users):
+    """Defence in depth (cities/permissions.py): the service refuses a person without the right, whoever calls it
+    (page, API, command); a system actor (the demo's or a command's name) is the operator's."""
+    from tamasuk.network.coordination import services
+
+    with pytest.raises(PermissionDenied):
+        services.create_forum(actor=users["member"], city=city, name="Not allowed")
+    assert services.create_forum(actor=users["coordinator"], city=city, name="Allowed").pk
+    assert services.create_forum(actor="cli", city=city, name="By the operator").pk

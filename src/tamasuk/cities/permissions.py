@@ -13,10 +13,11 @@ What "not allowed" means, everywhere (issue 11):
 * One object is read from its list: missing, or outside the rows the reader may see, is Http404 (a page never
   confirms that something it will not show exists); PermissionDenied is for a part of an object the reader does
   see but may not open (an activity's evidence files, a meeting's notes).
-* Services check the actor's right themselves with :func:`require` (defence in depth: the API, the commands and
-  the task worker call them too), besides the state rules that are theirs (editable, in force, not stale).
-  The imports' services do; most of the plans, cities, network and mapping services still leave it to their
-  callers (views and API handlers that require() first): bringing them in is the rest of issue 11's item 6.
+* Services check the actor's right themselves with :func:`require_actor` (defence in depth: the API, the commands
+  and the task worker call them too; a system actor, the name of a command or the demo, passes), besides the
+  state rules that are theirs (editable, in force, not stale). The imports', the meetings' and the allocations'
+  services do; the plans, cities, directory and mapping services still leave it to their callers (views and API
+  handlers that require() first): bringing them in is the rest of issue 11's item 6.
 * Pages ask once: the decorator (web.decorators.city_page) for the page's action, :func:`actions_in` for the
   navigation's links, and one query for a page's data (mapping.queries.priorities_page), not one per read.
 """
@@ -156,6 +157,13 @@ def actions_in(user, obj) -> frozenset[Action]:
 def require(user, action: Action | str, obj) -> None:
     if not can(user, action, obj):
         raise PermissionDenied
+
+
+def require_actor(actor, action: Action | str, obj) -> None:
+    """A service's own check: a person must be allowed (PermissionDenied); a system actor, a string naming the
+    command or the demo that acts (as the audit log records it), is the operator's and passes."""
+    if not isinstance(actor, str):
+        require(actor, action, obj)
 
 
 def city_of(obj) -> City | None:

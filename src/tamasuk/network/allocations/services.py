@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from tamasuk.audit.services import record
+from tamasuk.cities.permissions import Action, require_actor
 
 from ..models import Allocation, Decision, Meeting, Organisation, Sector, Service
 
@@ -15,6 +16,7 @@ from ..models import Allocation, Decision, Meeting, Organisation, Sector, Servic
 @transaction.atomic
 def save_allocation(*, actor, city, name: str, profile, sector: str, unit: str, total_capacity: int,
                     participants: list[dict], rows: list[dict]) -> Allocation:
+    require_actor(actor, Action.EDIT_CITY_DATA, city)
     if not name.strip():
         raise ValidationError({"name": _("Give the allocation a name people will recognise.")})
     if sector not in Sector.values:
@@ -47,6 +49,7 @@ def save_allocation(*, actor, city, name: str, profile, sector: str, unit: str, 
 
 @transaction.atomic
 def cite_in_meeting(*, actor, allocation: Allocation, meeting: Meeting, text: str) -> Decision:
+    require_actor(actor, Action.EDIT_CITY_DATA, allocation.city)
     if meeting.forum.city_id != allocation.city_id:
         raise ValidationError(_("The meeting belongs to another city."))
     number = (meeting.decisions.aggregate(n=Max("number"))["n"] or 0) + 1

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City
+from tamasuk.cities.permissions import Action, require_actor
 from tamasuk.cities.personal_data import check_text_to_share
 
 from ..models import NOTE_VISIBILITIES, ActionItem, ActionStatus, Decision, Forum, Meeting, Organisation
@@ -53,6 +54,7 @@ def _forum_snapshot(forum: Forum) -> dict:
 @transaction.atomic
 def create_forum(*, actor, city: City, name: str, rhythm: str = "", description: str = "",
                  members: list[Organisation] | None = None, names: dict | None = None) -> Forum:
+    require_actor(actor, Action.EDIT_CITY_DATA, city)
     members = list(members or [])
     _same_city(city, members, "members", _("Every member organisation must belong to the forum's city."))
     forum = Forum(city=city, name=name.strip(), rhythm=rhythm.strip(), description=description, names=names or {})
@@ -65,6 +67,7 @@ def create_forum(*, actor, city: City, name: str, rhythm: str = "", description:
 
 @transaction.atomic
 def update_forum(*, actor, forum: Forum, members: list[Organisation] | None = None, **changes) -> Forum:
+    require_actor(actor, Action.EDIT_CITY_DATA, forum.city)
     unknown = set(changes) - {"name", "names", "description", "rhythm"}
     if unknown:
         raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -125,6 +128,7 @@ def record_meeting(*, actor, forum: Forum, date: dt.date, attendees: list[Organi
     emails first (names are not looked for: the notes name the staff present by design); action items always
     reach their owner's focal points and are checked whatever the notes' visibility."""
     city = forum.city
+    require_actor(actor, Action.EDIT_CITY_DATA, city)
     attendees = list(attendees or [])
     decisions = [d for d in (decisions or []) if d.text.strip() or d.profile or d.analysis_ref.strip()]
     action_items = list(action_items or [])
@@ -190,6 +194,7 @@ def update_meeting(*, actor, meeting: Meeting, date: dt.date, attendees: list[Or
     change writes nothing. A decision keeps the campaign allocation it cites, and an item its status."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     city = meeting.city
+    require_actor(actor, Action.EDIT_CITY_DATA, city)
     attendees = list(attendees or [])
     remove_decisions, remove_action_items = set(remove_decisions or []), set(remove_action_items or [])
     decisions = [d for d in (decisions or []) if d.id not in remove_decisions and
