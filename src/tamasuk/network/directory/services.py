@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City
-from tamasuk.cities.permissions import Action, can
+from tamasuk.cities.permissions import Action, can, require_actor
 
 from ..models import Link, Organisation, Sector, Service
 
@@ -49,6 +49,7 @@ def _check_sectors(sectors):
 @transaction.atomic
 def create_organisation(*, actor, city: City, name: str, type: str, sectors: list[str] | None = None,
                         **fields) -> Organisation:
+    require_actor(actor, Action.EDIT_CITY_DATA, city)
     sectors = list(sectors or [])
     _check_sectors(sectors)
     org = Organisation(city=city, name=name.strip(), type=type, sectors=sectors, **fields)
@@ -60,6 +61,7 @@ def create_organisation(*, actor, city: City, name: str, type: str, sectors: lis
 
 @transaction.atomic
 def update_organisation(*, actor, organisation: Organisation, **changes) -> Organisation:
+    require_actor(actor, Action.EDIT_ORGANISATION, organisation)
     unknown = set(changes) - set(ORG_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -80,6 +82,7 @@ def update_organisation(*, actor, organisation: Organisation, **changes) -> Orga
 
 @transaction.atomic
 def set_focal_points(*, actor, organisation: Organisation, users) -> None:
+    require_actor(actor, Action.EDIT_CITY_DATA, organisation.city)
     before = sorted(organisation.focal_points.values_list("username", flat=True))
     organisation.focal_points.set(users)
     record(actor=actor, action="organisation.focal_points", obj=organisation, city=organisation.city,
@@ -89,6 +92,7 @@ def set_focal_points(*, actor, organisation: Organisation, users) -> None:
 @transaction.atomic
 def save_service(*, actor, organisation: Organisation, service: Service | None = None, areas: list[Area],
                  **fields) -> Service:
+    require_actor(actor, Action.EDIT_ORGANISATION, organisation)
     if any(a.city_id != organisation.city_id for a in areas):
         raise ValidationError({"areas": _("Every area must belong to the organisation's city.")})
     unknown = set(fields) - set(SERVICE_FIELDS)
@@ -121,6 +125,7 @@ def save_service(*, actor, organisation: Organisation, service: Service | None =
 @transaction.atomic
 def create_link(*, actor, source: Organisation, target: Organisation, kind: str, strength: int = 3,
                 since=None) -> Link:
+    require_actor(actor, Action.EDIT_ORGANISATION, source)
     if source.pk == target.pk:
         raise ValidationError({"target": _("An organisation cannot be linked to itself.")})
     if source.city_id != target.city_id:
