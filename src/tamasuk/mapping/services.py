@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from tamasuk.analysis.geometry import PointLocator
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City, Visibility
-from tamasuk.cities.permissions import Action, can
+from tamasuk.cities.permissions import Action, can, require_actor
 from tamasuk.cities.personal_data import check_text_to_share
 
 from . import units
@@ -54,6 +54,7 @@ DEFAULT_THEMES = [
 
 @transaction.atomic
 def seed_themes(*, actor, city: City) -> list[Theme]:
+    require_actor(actor, Action.EDIT_CITY_DATA, city)
     existing = set(Theme.objects.filter(city=city).values_list("code", flat=True))
     created = []
     for order, (code, group, name) in enumerate(DEFAULT_THEMES):
@@ -82,6 +83,7 @@ def _indicator_snapshot(ind: Indicator) -> dict:
 def create_indicator(*, actor, city: City, code: str, name: str, unit: str, direction: str, theme: Theme,
                      source: str = "", hxl_tag: str = "", names: dict | None = None,
                      denominator: Indicator | None = None, description: str = "") -> Indicator:
+    require_actor(actor, Action.EDIT_CITY_DATA, city)
     if theme.city_id != city.pk or (denominator is not None and denominator.city_id != city.pk):
         raise ValidationError(_("Theme and denominator must belong to the same city."))
     ind = Indicator(city=city, code=code, name=name, unit=unit, direction=direction, theme=theme, source=source,
@@ -321,6 +323,7 @@ def _write_observations(city, resolved, area_ids, ind_ids, summary: ImportSummar
 def create_report(*, actor, city: City, category: str, date: dt.date, channel: str, text: str = "",
                   area: Area | None = None, point: tuple[float, float] | None = None) -> CommunityReport:
     """Record a report. A point (lon, lat) is turned into its area and then forgotten."""
+    require_actor(actor, Action.RECORD_REPORT, city)
     if area is None and point is not None:
         area = locate(city, *point)
         if area is None:
@@ -352,6 +355,7 @@ def moderate_report(*, actor, report: CommunityReport, moderated_text: str, shar
                     confirmed_not_personal: bool = False) -> CommunityReport:
     """The text cleared for sharing: refused while it looks like it holds personal data (a phone number, an
     email address, a name of the city's people) unless the coordinator confirms it does not."""
+    require_actor(actor, Action.EDIT_CITY_DATA, report.city)
     moderated_text = moderated_text.strip()
     confirmed = check_text_to_share(city=report.city, field="moderated_text", text=moderated_text,
                                     confirmed=confirmed_not_personal)
@@ -391,6 +395,7 @@ def save_profile(*, actor, city: City, name: str, period: str, spec: dict, resul
                  save_low_coverage: bool = False) -> PriorityProfile:
     """Saves a ranking, unchangeable. Under the city's minimum data coverage it is refused, unless a coordinator
     asks to save it anyway: then it is flagged as low coverage wherever it appears, and in the audit event."""
+    require_actor(actor, Action.RUN_ANALYSIS, city)
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the profile a name people will recognise.")})
@@ -417,6 +422,7 @@ def save_profile(*, actor, city: City, name: str, period: str, spec: dict, resul
 
 @transaction.atomic
 def update_indicator(*, actor, indicator: Indicator, **changes) -> Indicator:
+    require_actor(actor, Action.EDIT_CITY_DATA, indicator.city)
     allowed = {"name", "names", "unit", "direction", "theme", "source", "hxl_tag", "description", "denominator"}
     unknown = set(changes) - allowed
     if unknown:
@@ -437,6 +443,7 @@ def update_indicator(*, actor, indicator: Indicator, **changes) -> Indicator:
 def update_theme(*, actor, theme: Theme, name: str, names: dict | None = None,
                  sensitivity: str | None = None) -> Theme:
     """Rename a theme, or decide whether its numbers may leave the city team."""
+    require_actor(actor, Action.EDIT_CITY_DATA, theme.city)
     before = {"name": theme.name, "names": theme.names, "sensitivity": theme.sensitivity}
     theme.name = name.strip()
     if names is not None:
@@ -508,6 +515,7 @@ def import_reports(*, actor, city: City, rows: list[ReportInput], dry_run: bool 
 @transaction.atomic
 def create_theme(*, actor, city: City, code: str, name: str, group: str,
                  sensitivity: str = Sensitivity.OPEN) -> Theme:
+    require_actor(actor, Action.EDIT_CITY_DATA, city)
     order = (Theme.objects.filter(city=city).order_by("-order").values_list("order", flat=True).first() or 0) + 1
     theme = Theme(city=city, code=code, name=name.strip(), group=group, order=order, sensitivity=sensitivity)
     theme.full_clean()
