@@ -296,6 +296,19 @@ def client_of(username: str):
     return c
 
 
+def job_of(response):
+    """The import job an upload's redirect points to."""
+    from tamasuk.imports.models import ImportJob
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ImportJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+
+
+def refreshed(obj):
+    obj.refresh_from_db()
+    return obj
+
+
 # What a signed-in session may hold: the sign-in and the flash messages, never an uploaded file.
 SESSION_KEYS = {"_auth_user_id", "_auth_user_backend", "_auth_user_hash", "_messages"}
 

@@ -12,7 +12,7 @@ import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import SESSION_KEYS, client_of
+from conftest import SESSION_KEYS, client_of, job_of, refreshed
 
 CITY = "mombasa"
 URL = f"/c/{CITY}/imports/areas/"
@@ -30,18 +30,6 @@ def geojson(*features) -> bytes:
 def post(client, data: bytes, name="wards.geojson", **fields):
     return client.post(URL, {"file": SimpleUploadedFile(name, data, "application/geo+json"), "code_prop": "code",
                              "name_prop": "name", "parent_prop": "parent", "name_langs": "ar=name_ar", **fields})
-
-
-def job_of(response):
-    from tamasuk.imports.models import ImportJob
-
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return ImportJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
-
-
-def refreshed(job):
-    job.refresh_from_db()
-    return job
 
 
 def page(client, job) -> str:

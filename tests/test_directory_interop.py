@@ -19,7 +19,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from conftest import client_of
+from conftest import client_of, job_of
 from tamasuk.interop import threew
 from tamasuk.interop.hsds.kinds import validate
 from tamasuk.interop.hsds.records import stable_id
@@ -127,13 +127,6 @@ def wards(city):
 
 def upload(client, kind: str, file: SimpleUploadedFile, **extra):
     return client.post(reverse("imports:upload", args=[CITY, kind]), {"file": file, **extra})
-
-
-def job_of(response):
-    from tamasuk.imports.models import ImportJob
-
-    assert response.status_code == 302, response.content.decode()[:3000]
-    return ImportJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
 
 
 def dry_run(site, client, kind: str, file: SimpleUploadedFile, **extra):

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import REFERENCE, FreshDatabase, client_of
+from conftest import REFERENCE, FreshDatabase, client_of, job_of, refreshed
 
 CITY = "mombasa"
 WARDS = ["KE00100101", "KE00100102", "KE00100103", "KE00100104"]
@@ -49,13 +49,6 @@ def upload(client, name: str, data: bytes, **extra):
     return client.post(f"/c/{CITY}/imports/observations/", {"file": SimpleUploadedFile(name, data), **extra})
 
 
-def job_of(response):
-    from tamasuk.imports.models import ImportJob
-
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return ImportJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
-
-
 def mapping_post(client, job, **fields):
     """Submit the mapping form as the page pre-filled it, with some fields changed."""
     page = client.get(f"/c/{CITY}/imports/{job.pk}/")
@@ -75,11 +68,6 @@ def import_events() -> int:
     from tamasuk.audit.models import AuditEvent
 
     return AuditEvent.objects.filter(action="observation.import").count()
-
-
-def refreshed(job):
-    job.refresh_from_db()
-    return job
 
 
 def start_hxl_dry_run(client, job):

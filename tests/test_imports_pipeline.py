@@ -10,7 +10,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import client_of
+from conftest import client_of, job_of
 
 CITY = "mombasa"
 
@@ -30,11 +30,7 @@ def coordinator(live):
 
 
 def upload(client, data=CSV, name="wards.csv", kind="observations"):  # noqa: B008
-    from tamasuk.imports.models import ImportJob
-
-    response = client.post(f"/c/{CITY}/imports/{kind}/", {"file": SimpleUploadedFile(name, data)})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return ImportJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+    return job_of(client.post(f"/c/{CITY}/imports/{kind}/", {"file": SimpleUploadedFile(name, data)}))
 
 
 def dry_run(client, job):

@@ -12,7 +12,7 @@ import io
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import SESSION_KEYS, client_of
+from conftest import SESSION_KEYS, client_of, job_of, refreshed
 
 CITY = "mombasa"
 URL = f"/c/{CITY}/imports/reports/"
@@ -20,18 +20,6 @@ URL = f"/c/{CITY}/imports/reports/"
 
 def upload(client, name: str, data: bytes):
     return client.post(URL, {"file": SimpleUploadedFile(name, data)})
-
-
-def job_of(response):
-    from tamasuk.imports.models import ImportJob
-
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return ImportJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
-
-
-def refreshed(job):
-    job.refresh_from_db()
-    return job
 
 
 def reports() -> int:

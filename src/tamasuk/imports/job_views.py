@@ -54,12 +54,18 @@ def upload(request, city, kind):
         "jobs": queries.jobs_for(request.user, city, kind=kind, limit=15), **adapter.upload_context(city)})
 
 
-@login_required
-@city_page(Action.VIEW_CITY)
-def job_page(request, city, pk):
+def _job(request, city, pk):
+    """The job and its kind's adapter; a job whose worker died shows as failed from the first look."""
     job, adapter = queries.job_for(request.user, city, pk)
     if job.running and services.expire_stale():
         job.refresh_from_db()
+    return job, adapter
+
+
+@login_required
+@city_page(Action.VIEW_CITY)
+def job_page(request, city, pk):
+    job, adapter = _job(request, city, pk)
     setup = adapter.setup_template and bool(job.file) and (job.status == JobStatus.UPLOADED or (
         request.GET.get("setup") and job.status in {JobStatus.DRY_RUN_READY, JobStatus.FAILED}))
     form = adapter.setup_form(job, request.POST if request.method == "POST" else None) \
@@ -82,9 +88,7 @@ def job_page(request, city, pk):
 @login_required
 @city_page(Action.VIEW_CITY)
 def progress(request, city, pk):
-    job, adapter = queries.job_for(request.user, city, pk)
-    if job.running and services.expire_stale():
-        job.refresh_from_db()
+    job, adapter = _job(request, city, pk)
     response = render(request, "imports/_progress.html", {"city": city, "job": job, "adapter": adapter})
     if request.htmx and not job.running:
         response["HX-Refresh"] = "true"  # finished: the whole page now shows the summary

@@ -32,6 +32,12 @@ def _require(actor, adapter: Adapter, city: City) -> None:
         raise PermissionDenied
 
 
+def _locked(actor, job: ImportJob) -> ImportJob:
+    """The job, if the actor may import its kind here, locked for the rest of the caller's transaction."""
+    _require(actor, adapters.get(job.kind), job.city)
+    return ImportJob.objects.select_for_update().get(pk=job.pk)
+
+
 def check_upload(adapter: Adapter, file_name: str, size: int) -> None:
     """The one upload check, before the file is read into memory: its kind of file, its size, not empty."""
     if not file_name.lower().endswith(adapter.extensions):
@@ -69,9 +75,7 @@ def upload(*, actor, city: City, kind: str, file_name: str, data: bytes, options
 @transaction.atomic
 def start_dry_run(*, actor, job: ImportJob, options: dict) -> ImportJob:
     """The kind's choices made on the setup step; queue the dry run."""
-    adapter = adapters.get(job.kind)
-    _require(actor, adapter, job.city)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = _locked(actor, job)
     if job.status not in {JobStatus.UPLOADED, JobStatus.DRY_RUN_READY, JobStatus.FAILED} or not job.file:
         raise ValidationError(_("This import is already running or finished."))
     job.options = options
@@ -82,9 +86,7 @@ def start_dry_run(*, actor, job: ImportJob, options: dict) -> ImportJob:
 @transaction.atomic
 def confirm(*, actor, job: ImportJob) -> ImportJob:
     """Queue the real import of a clean dry run. Clicking twice queues it once."""
-    adapter = adapters.get(job.kind)
-    _require(actor, adapter, job.city)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = _locked(actor, job)
     if not job.may_confirm:
         raise ValidationError(_("Only a dry run without errors can be imported."))
     job.confirmed_by, job.confirmed_at = actor, timezone.now()
@@ -96,9 +98,7 @@ def confirm(*, actor, job: ImportJob) -> ImportJob:
 @transaction.atomic
 def retry(*, actor, job: ImportJob) -> ImportJob:
     """Run again the step that failed because its worker died or stumbled: the dry run, or the confirmed import."""
-    adapter = adapters.get(job.kind)
-    _require(actor, adapter, job.city)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = _locked(actor, job)
     if not job.may_retry:
         raise ValidationError(_("Only an import that stopped (its worker died or hit an unexpected error) can be "
                                 "retried; for errors in the file, upload a corrected file."))
@@ -110,9 +110,7 @@ def retry(*, actor, job: ImportJob) -> ImportJob:
 @transaction.atomic
 def discard(*, actor, job: ImportJob) -> ImportJob:
     """Drop a job that will not be imported, and its file."""
-    adapter = adapters.get(job.kind)
-    _require(actor, adapter, job.city)
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    job = _locked(actor, job)
     if job.status in {JobStatus.DONE, JobStatus.DISCARDED} or job.status in WORKING:
         raise ValidationError(_("This import cannot be discarded now."))
     job.status = JobStatus.DISCARDED
