@@ -18,7 +18,8 @@ import time
 
 import numpy as np
 
-from tamasuk.analysis.index import Assumptions, IndexOptions, IndexSpec, Node, compute, uncertainty
+from tamasuk.analysis.index import IndexOptions, IndexSpec, Node, compute
+from tamasuk.analysis.uncertainty import Assumptions, uncertainty
 
 
 def make_spec(n_ind: int, n_themes: int = 10, n_pillars: int = 3) -> IndexSpec:
