@@ -65,7 +65,7 @@ def upload(*, actor, city: City, kind: str, file_name: str, data: bytes, options
         job.save()
         audit(actor, "import.upload", job, size=job.size, options=job.options)
         if not adapter.needs_setup(job):
-            _queue(job, dry_run=True)
+            _queue(job, actor=actor, dry_run=True)
     except BaseException:
         job.file.delete(save=False)
         raise
@@ -79,7 +79,7 @@ def start_dry_run(*, actor, job: ImportJob, options: dict) -> ImportJob:
     if job.status not in {JobStatus.UPLOADED, JobStatus.DRY_RUN_READY, JobStatus.FAILED} or not job.file:
         raise ValidationError(_("This import is already running or finished."))
     job.options = options
-    _queue(job, dry_run=True)
+    _queue(job, actor=actor, dry_run=True)
     return job
 
 
@@ -91,7 +91,7 @@ def confirm(*, actor, job: ImportJob) -> ImportJob:
         raise ValidationError(_("Only a dry run without errors can be imported."))
     job.confirmed_by, job.confirmed_at = actor, timezone.now()
     audit(actor, "import.confirm", job, new=job.summary.get("new"), changed=job.summary.get("changed"))
-    _queue(job, dry_run=False)
+    _queue(job, actor=actor, dry_run=False)
     return job
 
 
@@ -103,7 +103,7 @@ def retry(*, actor, job: ImportJob) -> ImportJob:
         raise ValidationError(_("Only an import that stopped (its worker died or hit an unexpected error) can be "
                                 "retried; for errors in the file, upload a corrected file."))
     audit(actor, "import.retry", job, attempt=job.attempts + 1, dry_run=job.dry_run)
-    _queue(job, dry_run=job.dry_run)
+    _queue(job, actor=actor, dry_run=job.dry_run)
     return job
 
 
@@ -120,7 +120,7 @@ def discard(*, actor, job: ImportJob) -> ImportJob:
     return job
 
 
-def _queue(job: ImportJob, *, dry_run: bool) -> None:
+def _queue(job: ImportJob, *, actor, dry_run: bool) -> None:
     """Enqueue in the caller's transaction: the task row and the job's state are committed together, so a
     worker never sees a task for a job that does not exist yet (nor a queued job without its task)."""
     job.status = JobStatus.QUEUED
@@ -129,8 +129,7 @@ def _queue(job: ImportJob, *, dry_run: bool) -> None:
     job.started_at = job.finished_at = job.heartbeat_at = None
     job.attempts += 1
     if dry_run:
-        audit(job.created_by if job.attempts == 1 else job.confirmed_by or job.created_by, "import.dry_run", job,
-               options=job.options, attempt=job.attempts)
+        audit(actor, "import.dry_run", job, options=job.options, attempt=job.attempts)
     result = run_import.enqueue(job.pk, dry_run)
     job.task_id = str(result.id)
     job.save(update_fields=["options", "status", "dry_run", "phase", "progress_done", "progress_total",
