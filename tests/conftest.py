@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -38,6 +40,8 @@ def _postgres_reachable() -> str | None:
 def pytest_configure(config):
     from django.conf import settings
 
+    _Template.run = _run_id(config)
+
     # In-process tests speak plain http to Django's test client and read static files from the source tree;
     # the browser tests run the real server (`serve --init`: collected, compressed static files).
     settings.SECURE_SSL_REDIRECT = False
@@ -61,26 +65,27 @@ def pytest_collection_modifyitems(config, items):
             raise pytest.UsageError(f"{item.nodeid}: browser tests live in tests/test_browser*.py")
 
 
-def _shares_a_module_site(path: str) -> bool:
-    """The module's tests use `worker_site` (module-scoped: a demo loaded in a subprocess), directly or through
-    `live`, so they are best run by one worker that loads it once."""
+def _shares_module_data(path: str) -> bool:
+    """The module's tests share data made once for the module (`worker_site`, a demo database, directly or
+    through `live`; or rows made in a `module_transaction`), so they are best run by one worker that makes it
+    once."""
     import re
 
     try:
         text = (ROOT / path).read_text()
     except OSError:
         return False
-    return re.search(r"\b(worker_site|live)\s*[,)]", text) is not None
+    return re.search(r"\b(worker_site|live)\s*[,)]|\bmodule_transaction\(", text) is not None
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist may be absent (a plain `pytest` run)
 def pytest_xdist_make_scheduler(config, log):
     """`make test` runs the suite on every core (pytest-xdist, `-n auto --dist loadgroup`): tests are handed out
-    one by one, except that every browser test goes to one worker, so the served demo (`server`, minutes on a
-    busy machine) and Chromium start once, not once per worker; being the largest group it is handed out first,
-    and its waits on the browser overlap the other worker's in-process tests. The tests of a module sharing a
-    `worker_site` stay together too. (xdist's own `xdist_group` marks rename the test ids, which pytest 9.2 no
-    longer lets a plugin do: they would be silently ignored, hence this scheduler.)"""
+    one by one, except that every browser test goes to one worker, so the served demo (`server`) and Chromium
+    start once, not once per worker, and two browsers never compete for the two cores of a small machine (that was
+    slower). The tests of a module sharing data made once for the module (`_shares_module_data`) stay together
+    too. xdist hands out the largest groups first. (xdist's own `xdist_group` marks rename the test ids, which
+    pytest 9.2 no longer lets a plugin do: they would be silently ignored, hence this scheduler.)"""
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -90,32 +95,42 @@ def pytest_xdist_make_scheduler(config, log):
             path = nodeid.split("::", 1)[0]
             if Path(path).name.startswith("test_browser"):
                 return "browser"
-            return path if _shares_a_module_site(path) else nodeid
+            return path if _shares_module_data(path) else nodeid
 
     return Grouped(config, log)
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """One demo city and users of every role, loaded once; each test runs in a rolled-back transaction."""
-    import tempfile
-
+def django_db_setup(django_test_environment, django_db_blocker, tmp_path_factory):
+    """One demo city and users of every role; each test runs in a rolled-back transaction. The database is a copy
+    of the demo made once for the run (_Template), not migrated and loaded again by every worker; its evidence
+    files are its own copy too, so a test deleting one leaves the other workers' alone."""
+    import dj_database_url
     from django.conf import settings
+    from django.db import connections
 
-    # Evidence files of the demo and of tests go to a throwaway folder, never into the project's var/.
-    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="tamasuk-media-")
+    db = FreshDatabase(tmp_path_factory.mktemp("session-db"), demo=True)
+    conn = connections["default"]
+    saved = conn.settings_dict["NAME"]
+    conn.close()
+    conn.settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = dj_database_url.parse(db.url)["NAME"]
+    settings.MEDIA_ROOT = str(db.media)
     with django_db_blocker.unblock():
         _load_roles()
+    yield
+    with django_db_blocker.unblock():
+        conn.close()
+    conn.settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = saved
+    db.drop()
 
 
 def _load_roles():
     from django.contrib.auth import get_user_model
 
-    from tamasuk import demo
     from tamasuk.cities import services
-    from tamasuk.cities.models import Role
+    from tamasuk.cities.models import City, Role
 
-    mombasa = demo.load()
+    mombasa = City.objects.get(slug="mombasa")  # the demo's
     User = get_user_model()
     saida = services.create_city(actor="test", name="Saida", slug="saida", country="LBN", languages=["ar", "en"])
     kisumu = services.create_city(actor="test", name="Kisumu", slug="kisumu", country="KEN", languages=["en"])
@@ -128,6 +143,17 @@ def _load_roles():
         services.grant_membership(actor="test", city=city, user=user, role=role, ends_on=ends_on)
     services.create_user(actor="test", username="outsider", password="test-pass-123")
     assert kisumu.pk and User.objects.filter(username="admin").exists()
+
+
+@contextlib.contextmanager
+def module_transaction(django_db_blocker):
+    """For a module-scoped fixture: rows made once for the module's tests, rolled back after its last test. Each
+    test still runs in its own transaction inside this one (a savepoint), rolled back after it."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -167,16 +193,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-class _Template:
-    """A database made once per test process (per xdist worker) by `tamasuk` commands in a subprocess; each
-    FreshDatabase made from it is a copy (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL, and
-    the files the commands stored): the very database those commands leave. `migrate` took 5-20 s for each fresh
-    database, and `tamasuk demo` 30-60 s for each module's `worker_site`."""
+def _run_id(config) -> str:
+    """One id for the whole run, the same in every xdist worker: it names the templates they share."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        return workerinput["testrunuid"]
+    if getattr(config.option, "testrunuid", None) is None:
+        config.option.testrunuid = uuid.uuid4().hex  # xdist's controller hands this one to its workers
+    return config.option.testrunuid
 
-    def __init__(self, *commands: tuple[str, ...], base: _Template | None = None):
-        self.commands, self.base = commands, base
-        self.name: str | None = None
-        self.folder: Path | None = None
+
+class _Template:
+    """A database made once per run by `tamasuk` commands in a subprocess, shared by every xdist worker (the
+    first to need it builds it under a file lock; the others wait and copy it). Each FreshDatabase made from it
+    is a copy (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL, and the files the commands
+    stored): the very database those commands leave. `migrate` and `tamasuk demo` take 15-50 s together; the
+    session database of every worker, each module's `worker_site` and the browser tests' server start from
+    one demo made once."""
+
+    run = ""  # set by pytest_configure
+
+    def __init__(self, key: str, *commands: tuple[str, ...], base: _Template | None = None):
+        self.key, self.commands, self.base = key, commands, base
+        self.ready = False
+
+    @property
+    def name(self) -> str:
+        return f"tamasuk_tpl_{self.run[:10]}_{self.key}"
+
+    @property
+    def folder(self) -> Path:
+        return Path(tempfile.gettempdir()) / f"tamasuk-run-{self.run[:12]}" / self.key
 
     @staticmethod
     def url(name: str, folder: Path) -> str:
@@ -191,22 +238,33 @@ class _Template:
         with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
             conn.execute(sql)
 
-    def copy_to(self, name: str, folder: Path, media: Path) -> None:
-        import tempfile
+    def _build(self) -> None:
+        import fcntl
 
-        if self.folder is None:
-            folder_ = Path(tempfile.mkdtemp(prefix="tamasuk-template-"))
-            name_ = f"tamasuk_tpl_{uuid.uuid4().hex[:10]}"
+        self.folder.parent.mkdir(exist_ok=True)
+        with open(self.folder.parent / f"{self.key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if a command fails
+            if (self.folder / "ready").exists():
+                return
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder.mkdir()
+            if ON_POSTGRES:
+                self._admin(f"DROP DATABASE IF EXISTS {self.name}")  # a build that failed half-way
             if self.base is not None:
-                self.base.copy_to(name_, folder_, folder_ / "media")
+                self.base.copy_to(self.name, self.folder, self.folder / "media")
             elif ON_POSTGRES:
-                self._admin("CREATE DATABASE " + name_)
-            self.folder, self.name = folder_, name_  # dropped at the session's end, even if a command fails
-            env = {**os.environ, "DATABASE_URL": self.url(name_, folder_), "HTTPS": "false",
-                   "TAMASUK_VAR_DIR": str(folder_), "TAMASUK_MEDIA_ROOT": str(folder_ / "media")}
+                self._admin("CREATE DATABASE " + self.name)
+            env = {**os.environ, "DATABASE_URL": self.url(self.name, self.folder), "HTTPS": "false",
+                   "TAMASUK_VAR_DIR": str(self.folder), "TAMASUK_MEDIA_ROOT": str(self.folder / "media")}
             for command in self.commands:
                 subprocess.run([sys.executable, "-m", "tamasuk", *command], env=env, cwd=ROOT,
                                capture_output=True, text=True, timeout=900, check=True)
+            (self.folder / "ready").touch()
+
+    def copy_to(self, name: str, folder: Path, media: Path) -> None:
+        if not self.ready:
+            self._build()
+            self.ready = True
         if ON_POSTGRES:
             self._admin(f"CREATE DATABASE {name} TEMPLATE {self.name}")
         else:
@@ -218,20 +276,19 @@ class _Template:
             shutil.copytree(self.folder / "media", media, dirs_exist_ok=True)
 
     def drop(self) -> None:
-        if self.folder is not None:
-            if ON_POSTGRES:
-                self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = self.name = None
+        if ON_POSTGRES:
+            self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        shutil.rmtree(self.folder.parent, ignore_errors=True)
 
 
-_MIGRATED = _Template(("migrate", "--noinput", "-v", "0"))
-_DEMO = _Template(("demo",), base=_MIGRATED)
+_MIGRATED = _Template("migrated", ("migrate", "--noinput", "-v", "0"))
+_DEMO = _Template("demo", ("demo",), base=_MIGRATED)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    _DEMO.drop()  # before the database it was copied from (PostgreSQL)
-    _MIGRATED.drop()
+    if not hasattr(session.config, "workerinput"):  # the controller, after every worker has finished
+        _DEMO.drop()  # before the database it was copied from (PostgreSQL)
+        _MIGRATED.drop()
 
 
 class FreshDatabase:
@@ -247,6 +304,7 @@ class FreshDatabase:
         # another xdist worker, or later, still read. worker_site points this process's storage here too.
         self.media = tmp / "media"
         (_DEMO if demo else _MIGRATED).copy_to(self.name, tmp, self.media)
+        self._forks: _WorkerForks | None = None
 
         # The same storage as this process: a file uploaded through the test client is read by the worker there.
         self.env = {**os.environ, "DATABASE_URL": self.url, "HTTPS": "false", "TAMASUK_VAR_DIR": str(tmp),
@@ -263,12 +321,88 @@ class FreshDatabase:
                               capture_output=True, text=True, timeout=timeout, check=True)
 
     def run_worker(self) -> str:
-        """The real task worker (django-tasks-db's, as `tamasuk serve` starts it): runs every queued task, exits."""
-        return self.tamasuk("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--verbosity", "1").stdout
+        """The real task worker (django-tasks-db's `db_worker --batch`, as `tamasuk serve` starts it, in a process
+        of its own): runs every queued task, exits, and returns what it printed.
+
+        Starting Python, Django and the analysis libraries takes 1.5-3 s, and the import tests run the worker
+        about 80 times; so a process that has done that once (`_WorkerForks`) forks a new worker for each call.
+        Nothing runs between calls, as before. A test that changed this database's environment gets a worker
+        started from scratch, which reads it."""
+        if self._forks is None or self._forks.env != self.env:
+            if self._forks is not None:
+                self._forks.close()
+            self._forks = _WorkerForks(dict(self.env), self.tmp)
+        return self._forks.run()
 
     def drop(self) -> None:
+        if self._forks is not None:
+            self._forks.close()
+            self._forks = None
         if ON_POSTGRES:
             self._admin(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+class _WorkerForks:
+    """A Python process with Django set up and the worker's code imported, and no database connection open; for
+    each `run()` it forks a child that runs `db_worker --batch` to the end, as a new process would."""
+
+    ARGS = ("--batch", "--no-startup-delay", "--no-reload", "--verbosity", "1")
+    CODE = r"""
+import os, sys, traceback
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tamasuk.settings")
+import django
+django.setup()
+from importlib import import_module
+from django.apps import apps
+from django.core import checks
+from django.core.management import call_command
+from django.db import connections
+for app in apps.get_app_configs():
+    try:
+        import_module(app.name + ".tasks")
+    except ModuleNotFoundError:
+        pass
+checks.run_checks()  # imports every view, as the worker's own checks will
+import_module("django_tasks_db.management.commands.db_worker")
+connections.close_all()
+args = sys.argv[1:]
+for line in sys.stdin:
+    log = line.strip()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        with open(log, "w") as out:
+            os.dup2(out.fileno(), 1)
+            os.dup2(out.fileno(), 2)
+            try:
+                call_command("db_worker", *args)
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    print(os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+    def __init__(self, env: dict[str, str], folder: Path):
+        self.env, self.log = env, folder / "worker.log"
+        self.proc = subprocess.Popen([sys.executable, "-c", self.CODE, *self.ARGS], env=env, cwd=ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def run(self) -> str:
+        self.proc.stdin.write(f"{self.log}\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        output = self.log.read_text() if self.log.exists() else ""
+        if answer.strip() != "0":
+            raise subprocess.CalledProcessError(int(answer or -1), "db_worker", output)
+        return output
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
 
 
 @pytest.fixture
@@ -353,31 +487,40 @@ def live(worker_site, django_db_blocker):
         yield worker_site
 
 
+@contextlib.contextmanager
+def served(db: FreshDatabase, *options: str):
+    """The real `tamasuk serve` on this database, once it accepts connections → (its address, its process)."""
+    port = _free_port()
+    log_path = db.tmp / "server.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "tamasuk", "serve", *options, "--port", str(port)],
+                                env=db.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            # Migrating, loading the demo and collecting static files take ~30 s idle, minutes on a busy machine.
+            deadline = time.time() + 600
+            while time.time() < deadline:
+                if proc.poll() is not None:
+                    raise RuntimeError("server exited:\n" + log_path.read_text())
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1):
+                        break
+                except OSError:
+                    time.sleep(0.3)
+            else:
+                raise RuntimeError("server did not start:\n" + log_path.read_text())
+            yield f"http://127.0.0.1:{port}", proc
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    """The real `tamasuk serve --init` on a fresh database, as `make run` starts it."""
-    db = FreshDatabase(tmp_path_factory.mktemp("server"))
-    port = _free_port()
-    log = open(db.tmp / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "tamasuk", "serve", "--init", "--port", str(port)],
-                            env=db.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    # Migrating, loading the demo and collecting static files take ~45 s idle, several minutes on a busy machine.
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited:\n" + (db.tmp / "server.log").read_text())
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        raise RuntimeError("server did not start:\n" + (db.tmp / "server.log").read_text())
-    yield {"url": url, "log": db.tmp / "server.log", "env": db.env}  # env: to read the served database
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    """The real `tamasuk serve --init` on the demo city, as `make run` starts it the second time (the first time,
+    on an empty database, is test_web's `test_make_run_on_an_empty_database_loads_the_demo_and_serves_it`)."""
+    db = FreshDatabase(tmp_path_factory.mktemp("server"), demo=True)
+    with served(db, "--init") as (url, _proc):
+        yield {"url": url, "log": db.tmp / "server.log", "env": db.env}  # env: to read the served database
     db.drop()
 
 

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.urls import reverse
 
-from conftest import ROOT
+from conftest import ROOT, served
 
 
 def test_city_map_links_every_ward_to_its_page(client_for):
@@ -135,6 +135,23 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
                             env=env, cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_make_run_on_an_empty_database_loads_the_demo_and_serves_it(fresh_database):
+    """`make run` on a fresh machine: `serve --init` migrates, loads the demo city, collects the static files,
+    prints the demo logins and serves the sign-in page with its compressed style sheet. (The browser tests' server
+    starts on a copy of the demo, as `make run` does the second time.)"""
+    import urllib.request
+
+    with served(fresh_database, "--init") as (url, _proc):
+        page = urllib.request.urlopen(url + "/accounts/login/").read().decode()
+        css = re.search(r'href="(/static/[^"]+\.css)"', page).group(1)
+        request = urllib.request.Request(url + css, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as answer:
+            assert answer.status == 200 and answer.headers["Content-Encoding"] == "gzip"
+    log = (fresh_database.tmp / "server.log").read_text()
+    assert "Loading the demo city (empty database)" in log, log
+    assert "Demo logins" in log and "coordinator-demo-pass" in log, log
 
 
 def test_import_areas_command_dry_run_then_import(fresh_database, tmp_path):

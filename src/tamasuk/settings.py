@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -209,6 +210,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 60 * 60 * 24
+# Source maps (the API docs' bundles, 10 MB) are for developers' tools, not residents' phones: compressing them
+# took two thirds of `collectstatic`, which `serve --init` runs at every start.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 # Uploaded evidence: never served as static files, only through views that check who may read it.
 MEDIA_ROOT = Path(env_str("TAMASUK_MEDIA_ROOT", str(VAR_DIR / "media")))
 EVIDENCE_MAX_BYTES = env_int("TAMASUK_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)

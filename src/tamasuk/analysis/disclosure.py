@@ -72,7 +72,6 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy.optimize import linprog
 
 __all__ = ["DisclosureError", "SuppressionResult", "suppress"]
 
@@ -250,6 +249,10 @@ class _Auditor:
 
     @staticmethod
     def _can_move(i, A, b, bounds, true) -> bool:
+        # Imported here: scipy.optimize takes a third of a second to import, in every process that publishes
+        # nothing (the task worker, each command).
+        from scipy.optimize import linprog
+
         c = np.zeros(A.shape[1])
         for sign in (-1.0, 1.0):  # maximise, then minimise
             c[i] = sign
