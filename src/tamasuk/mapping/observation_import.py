@@ -7,6 +7,8 @@ names) → the setup step maps columns to roles unless a template fitted → dry
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -85,18 +87,36 @@ def detect(data: bytes, file_name: str, indicators: list[Indicator]) -> dict:
 
 def _specs(columns: list[dict]) -> dict[str, str]:
     """How a column map names each column: its full hashtag when no other column matches it, else its
-    header when that is unique; a column named neither way cannot be mapped."""
+    header when that is unique; a column named neither way cannot be mapped.
+
+    Linear in the columns (a hostile file has thousands): a tag pattern matches the columns with the same tag
+    holding all its attributes, so only the columns holding its rarest attribute need a look."""
+    tagged = {}  # index → (its pattern, the column)
+    by_tag: dict[str, list[int]] = {}
+    by_tag_attr: dict[tuple[str, str], list[int]] = {}
+    for c in columns:
+        if c["tag"]:
+            pattern = hxl.TagPattern.parse(c["tag"])
+            tagged[c["index"]] = (pattern, _column(c))
+            by_tag.setdefault(pattern.tag, []).append(c["index"])
+            for attr in pattern.include:
+                by_tag_attr.setdefault((pattern.tag, attr), []).append(c["index"])
+    headers = Counter(" ".join(c["header"].split()).casefold() for c in columns)
     specs = {}
     for c in columns:
         spec = ""
-        if c["tag"]:
-            pattern = hxl.TagPattern.parse(c["tag"])
-            hits = [o for o in columns if o["tag"] and pattern.matches(_column(o))]
-            spec = c["tag"] if len(hits) == 1 else ""
+        if c["index"] in tagged:
+            pattern, _own = tagged[c["index"]]
+            if pattern.include:
+                rarest = min(pattern.include, key=lambda a: len(by_tag_attr[(pattern.tag, a)]))
+                candidates = by_tag_attr[(pattern.tag, rarest)]
+            else:
+                candidates = by_tag[pattern.tag]
+            hits = len(candidates) if not pattern.include and not pattern.exclude else \
+                sum(pattern.matches(tagged[i][1]) for i in candidates)
+            spec = c["tag"] if hits == 1 else ""
         if not spec and c["header"]:
-            key = " ".join(c["header"].split()).casefold()
-            same = [o for o in columns if " ".join(o["header"].split()).casefold() == key]
-            spec = c["header"] if len(same) == 1 else ""
+            spec = c["header"] if headers[" ".join(c["header"].split()).casefold()] == 1 else ""
         if spec:
             specs[str(c["index"])] = spec
     return specs
