@@ -19,6 +19,21 @@ Memory and speed
     Records share their repeated strings and disaggregation dicts, so treat
     :attr:`ObservationRecord.disaggregation` as read-only. ``benchmarks/tabular_bench.py`` measures a
     million rows.
+
+Writing (every CSV and XLSX the application hands out goes through here)
+    :func:`write_csv` gives UTF-8 with a byte order mark (so Excel reads accents and Arabic) and CRLF line
+    ends; :func:`append_xlsx_row` adds a row to an openpyxl sheet. Names users type (an organisation, a
+    profile, an indicator) end up in these files, and a spreadsheet runs a cell starting with ``=``, ``+``,
+    ``-`` or ``@`` (or a tab or carriage return before one) as a formula: ``=HYPERLINK(…)`` in an
+    organisation's name would be a link in the coordinator's Excel. So, as OWASP recommends for CSV
+    injection, a *text* cell starting with one of those characters is written with a leading ``'``
+    (:func:`guard_formula`); numbers are written as numbers (a score of -3.5 stays -3.5). A text cell that
+    already starts with ``'`` followed by one of them, or by another ``'``, gets one more, so that
+    :func:`unguard_formula` (which the 3W import applies) gives back exactly the text that was written. In
+    XLSX a text cell is stored as text, never as a formula, and one starting with a formula character carries
+    Excel's own quote prefix (the apostrophe Excel hides): the value itself is unchanged and stays text when
+    edited. Only a text that :func:`unguard_formula` would change (``'=x``) gets the extra ``'`` in XLSX too,
+    so that one reading rule takes our guard off both formats.
 """
 
 from __future__ import annotations
@@ -26,9 +41,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-from collections.abc import Iterator
+import io
+import numbers
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
@@ -38,14 +56,20 @@ from .values import NOT_AVAILABLE, Period, parse_number, parse_period
 
 __all__ = [
     "ColumnMap",
+    "FORMULA_STARTS",
     "MAX_ERRORS",
     "ObservationRecord",
     "ReadResult",
     "RowError",
+    "append_xlsx_row",
+    "csv_cell",
+    "guard_formula",
     "layout",
     "read",
     "records_long",
     "records_wide",
+    "unguard_formula",
+    "write_csv",
 ]
 
 # Errors listed per read; the rest are counted in ReadResult.error_count.
@@ -612,3 +636,72 @@ def read(
     if cmap.wide_indicators:
         return records_wide(table, cmap, max_errors=max_errors)
     return records_long(table, cmap, max_errors=max_errors)
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing
+
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection"): the operators, and a tab or
+# carriage return, which Excel skips before looking for one.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_GUARDED = (*FORMULA_STARTS, "'")
+
+
+def guard_formula(text: str) -> str:
+    """``text`` as a spreadsheet shows it and never runs: a leading ``'`` before a formula character (and
+    before a ``'`` that :func:`unguard_formula` would otherwise take for ours)."""
+    if text[:1] in FORMULA_STARTS or (text[:1] == "'" and text[1:2] in _GUARDED):
+        return "'" + text
+    return text
+
+
+def unguard_formula(text: str) -> str:
+    """The text :func:`guard_formula` was given (for any text it returned); other text is left as it is."""
+    if text[:1] == "'" and text[1:2] in _GUARDED:
+        return text[1:]
+    return text
+
+
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell: blank for None, numbers as numbers (negative ones too), dates in ISO form, and
+    every other value as text guarded against running as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return guard_formula(value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, numbers.Number):
+        return str(value)
+    if isinstance(value, dt.date):  # a datetime too
+        return value.isoformat()
+    return guard_formula(str(value))
+
+
+def write_csv(rows: Iterable[Iterable[Any]]) -> bytes:
+    """Rows of values (see :func:`csv_cell`) as a CSV file: UTF-8 with a byte order mark, CRLF line ends."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def append_xlsx_row(ws: Any, values: Iterable[Any]) -> list[Any]:
+    """Append ``values`` to an openpyxl worksheet and return the row's cells (for styling). openpyxl stores a
+    string starting with ``=`` as a formula: every text cell is stored as text instead, and one starting with
+    a formula character is quote-prefixed, so Excel keeps it text even when someone edits the cell."""
+    values = list(values)
+    ws.append(values)
+    row = ws._current_row  # the row append() wrote (max_row misses a row of blanks, which makes no cells)
+    cells = [ws.cell(row=row, column=j) for j in range(1, len(values) + 1)]
+    for cell, value in zip(cells, values, strict=True):
+        if isinstance(value, str) and value:
+            if value[:1] == "'":
+                cell.value = guard_formula(value)  # "'=x" → "''=x": a reader taking our guard off gets "'=x"
+            cell.data_type = "s"
+            if value[:1] in FORMULA_STARTS:
+                cell.quotePrefix = True
+    return cells

@@ -57,9 +57,11 @@ Writing
     :func:`write` gives a UTF-8 CSV (with BOM, so Excel reads the accents) with a header row, a hashtag
     row and one row per record; :func:`write_xlsx` the same as an Excel workbook with real numbers and
     dates. Optional columns (subsector, targeted, reported) are written only when a record uses them.
-    A CSV text cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``)
-    is written with a leading ``'``, which :func:`read` removes again; in XLSX such cells are stored as
-    text.
+    Both go through the application's one table writer (:func:`tabular.write_csv`,
+    :func:`tabular.append_xlsx_row`): a CSV text cell that a spreadsheet would run as a formula (starting with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a leading ``'``, which
+    :func:`read` removes again (:func:`tabular.unguard_formula`); in XLSX text is stored as text, never a
+    formula.
 """
 
 from __future__ import annotations
@@ -75,7 +77,15 @@ from typing import Any
 
 from tamasuk.interop.decoding import Cell, TabularError, read_table
 from tamasuk.interop.hxl import Column, Layout, TagPattern
-from tamasuk.interop.tabular import MAX_ERRORS, ColumnMap, RowError, layout
+from tamasuk.interop.tabular import (
+    MAX_ERRORS,
+    ColumnMap,
+    RowError,
+    append_xlsx_row,
+    layout,
+    unguard_formula,
+    write_csv,
+)
 from tamasuk.interop.values import NOT_AVAILABLE, parse_number, parse_period
 
 __all__ = [
@@ -310,10 +320,8 @@ def _text(v: Cell) -> str:
         return ""
     if isinstance(v, float):
         return str(int(v)) if v.is_integer() else repr(v)
-    t = str(v).strip()
-    if len(t) > 1 and t[0] == "'" and t[1] in "=+-@":
-        t = t[1:]  # our own guard against formulas (see write())
-    return t
+    # Our own guard against formulas (see write()) comes off; a tab or return it protected is stripped as usual.
+    return unguard_formula(str(v).strip()).strip()
 
 
 def _date(v: Cell, last: bool) -> dt.date:
@@ -483,31 +491,12 @@ def _heads(roles: list[str], area_tag: str) -> tuple[list[str], list[str]]:
     return heads, tags
 
 
-def _csv_text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, int):
-        return str(v)
-    t = str(v)
-    if t[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + t
-    return t
-
-
 def write(records: Iterable[ActivityRecord], *, area_tag: str = "#adm2+code") -> bytes:
     """The records as a UTF-8 CSV 3W sheet: a header row, an HXL hashtag row, one row per record."""
     records = list(records)
     roles = _out_roles(records)
     heads, tags = _heads(roles, area_tag)
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(heads)
-    w.writerow(tags)
-    for rec in records:
-        w.writerow([_csv_text(getattr(rec, r)) for r in roles])
-    return buf.getvalue().encode("utf-8-sig")
+    return write_csv([heads, tags, *([getattr(rec, r) for r in roles] for rec in records)])
 
 
 def write_xlsx(
@@ -523,20 +512,15 @@ def write_xlsx(
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = sheet
-    ws.append(heads)
-    ws.append(tags)
-    for cell in ws[1]:
+    for cell in append_xlsx_row(ws, heads):
         cell.font = Font(bold=True)
-    for cell in ws[2]:
+    for cell in append_xlsx_row(ws, tags):
         cell.font = Font(italic=True)
     for rec in records:
         values = [getattr(rec, r) for r in roles]
-        ws.append([None if v in (None, "") else v for v in values])
-        for cell, v in zip(ws[ws.max_row], values, strict=False):
-            if isinstance(v, str) and v:
-                cell.value = v
-                cell.data_type = "s"  # never a formula
-            elif isinstance(v, dt.date):
+        cells = append_xlsx_row(ws, [None if v in (None, "") else v for v in values])
+        for cell, v in zip(cells, values, strict=True):
+            if isinstance(v, dt.date):
                 cell.number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A3"
     for j, h in enumerate(heads, 1):

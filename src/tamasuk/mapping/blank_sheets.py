@@ -9,13 +9,13 @@ the import accepts. Rows left without values are skipped by the import, so a tea
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from tamasuk.cities.models import Area, City
+from tamasuk.interop.tabular import append_xlsx_row, write_csv
 
 from . import units
 from .models import Indicator, ThemeGroup
@@ -64,11 +64,10 @@ def sheet(city: City, key: str, fmt: str) -> tuple[bytes, str, str]:
     label, indicators = chosen[key]
     rows = _table(city, indicators)
     name = f"{city.slug}-{slugify(key)}-template"
+    # Indicator and area names are typed by users: the one writer (CSV or XLSX) never lets one run as a formula.
     if fmt == "csv":
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\r\n").writerows(rows)
         # With a byte order mark Excel opens the UTF-8 names (Arabic, accents) correctly.
-        return ("\ufeff" + buf.getvalue()).encode("utf-8"), f"{name}.csv", "text/csv; charset=utf-8"
+        return write_csv(rows), f"{name}.csv", "text/csv; charset=utf-8"
     import openpyxl
     from openpyxl.styles import Font
 
@@ -76,7 +75,7 @@ def sheet(city: City, key: str, fmt: str) -> tuple[bytes, str, str]:
     ws = wb.active
     ws.title = _("Data")[:31]
     for row in rows:
-        ws.append(row)
+        append_xlsx_row(ws, row)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for cell in ws[2]:
@@ -85,14 +84,16 @@ def sheet(city: City, key: str, fmt: str) -> tuple[bytes, str, str]:
     for col, width in zip("ABC", (14, 28, 12), strict=True):
         ws.column_dimensions[col].width = width
     about = wb.create_sheet(_("About")[:31])
-    about.append([_("Blank sheet for %(set)s, %(city)s") % {"set": label, "city": city.name}])
-    about.append([_("Fill in a value per ward and indicator, and the period (2024, 2024-Q3, 2024-03) of each "
-                    "row. Leave a cell empty, or write n/a, when there is no value; rows without values are "
-                    "skipped. Keep the first two rows (headers and HXL hashtags) as they are.")])
-    about.append([])
-    about.append([_("Indicator"), _("Code"), _("HXL hashtag"), _("Unit"), _("Values accepted")])
+    append_xlsx_row(about, [_("Blank sheet for %(set)s, %(city)s") % {"set": label, "city": city.name}])
+    append_xlsx_row(about, [_("Fill in a value per ward and indicator, and the period (2024, 2024-Q3, 2024-03) "
+                              "of each row. Leave a cell empty, or write n/a, when there is no value; rows "
+                              "without values are skipped. Keep the first two rows (headers and HXL hashtags) "
+                              "as they are.")])
+    append_xlsx_row(about, [])
+    append_xlsx_row(about, [_("Indicator"), _("Code"), _("HXL hashtag"), _("Unit"), _("Values accepted")])
     for ind in indicators:
-        about.append([ind.name, ind.code, hashtag(ind), ind.unit, units.describe(units.rule_for(ind.unit))])
+        append_xlsx_row(about, [ind.name, ind.code, hashtag(ind), ind.unit,
+                                units.describe(units.rule_for(ind.unit))])
     for cell in about[4]:
         cell.font = Font(bold=True)
     buf = io.BytesIO()

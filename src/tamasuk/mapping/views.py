@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import math
 
@@ -24,6 +22,7 @@ from tamasuk.cities import queries as city_queries
 from tamasuk.cities.area_maps import area_link, area_map
 from tamasuk.cities.permissions import Action, can
 from tamasuk.cities.personal_data import PersonalDataFound, kind_label
+from tamasuk.interop.tabular import write_csv
 from tamasuk.web.decorators import city_page
 from tamasuk.web.downloads import attachment
 from tamasuk.web.errors import put_on_form
@@ -198,21 +197,20 @@ def profile(request, city, pk):
 def profile_csv(request, city, pk):
     """Scores with an HXL hashtag row, so humanitarian tools read the columns without a mapping."""
     p = queries.profile(request.user, city, pk)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Area code", "Area", "Need score", "Rank", "Rank 5%", "Rank 95%", "Top driver", "Profile",
-                     "Period", "Indicators with data", "No data (city average used)", "Low coverage profile"])
-    writer.writerow(["#adm2+code", "#adm2+name", "#severity+score", "#severity+rank", "#severity+rank+low",
-                     "#severity+rank+high", "#indicator+driver", "#meta+profile", "#date", "#meta+coverage",
-                     "#indicator+imputed", "#meta+low_coverage"])
+    rows = [["Area code", "Area", "Need score", "Rank", "Rank 5%", "Rank 95%", "Top driver", "Profile", "Period",
+             "Indicators with data", "No data (city average used)", "Low coverage profile"],
+            ["#adm2+code", "#adm2+name", "#severity+score", "#severity+rank", "#severity+rank+low",
+             "#severity+rank+high", "#indicator+driver", "#meta+profile", "#date", "#meta+coverage",
+             "#indicator+imputed", "#meta+low_coverage"]]
     for r in p.results["areas"]:
         cov = r.get("coverage")
         observed = [d for d in r["drivers"] if not d.get("imputed", d.get("value") is None)]
-        writer.writerow([r["code"], r["name"], r["score"], r["rank"], r["rank_low"], r["rank_high"],
-                         observed[0]["code"] if observed else "", p.name, p.period,
-                         f"{cov['present']}/{cov['of']}" if cov else "",
-                         " ".join(n["code"] for n in r.get("no_data", [])), "yes" if p.low_coverage else "no"])
-    return attachment(out.getvalue(), f"{city.slug}-profile-{p.pk}.csv", "text/csv; charset=utf-8")
+        rows.append([r["code"], r["name"], r["score"], r["rank"], r["rank_low"], r["rank_high"],
+                     observed[0]["code"] if observed else "", p.name, p.period,
+                     f"{cov['present']}/{cov['of']}" if cov else "",
+                     " ".join(n["code"] for n in r.get("no_data", [])), "yes" if p.low_coverage else "no"])
+    # The profile's name is typed by an analyst: the one writer guards it (and every text) against formulas.
+    return attachment(write_csv(rows), f"{city.slug}-profile-{p.pk}.csv", "text/csv; charset=utf-8")
 
 
 @login_required

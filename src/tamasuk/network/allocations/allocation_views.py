@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +12,7 @@ from django.utils.translation import gettext as _
 from tamasuk.analysis.allocation import AreaNeed, Participant, allocate
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, require
+from tamasuk.interop.tabular import write_csv
 from tamasuk.mapping import queries as mapping_queries
 from tamasuk.web.decorators import city_page
 from tamasuk.web.downloads import attachment
@@ -164,13 +162,11 @@ def allocation(request, city, pk):
 @city_page(Action.VIEW_SMALL_CELLS)
 def allocation_csv(request, city, pk):
     a = get_object_or_404(Allocation, pk=pk, city=city)
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["Rank", "Area code", "Area", "Need score", "Demand", "Allocated", "Unmet", "Organisations",
-                "Reason"])
-    w.writerow(["#severity+rank", "#adm2+code", "#adm2+name", "#severity+score", "#targeted", "#reached+planned",
-                "#targeted+unmet", "#org", "#meta+reason"])
-    for r in a.rows:
-        w.writerow([r["rank"], r["area"], r["name"], r["need"], r["demand"], r["allocated"], r["unmet"],
-                    "; ".join(f"{g['organisation']}: {g['amount']:.0f}" for g in r["given"]), r["reason"]])
-    return attachment(out.getvalue(), f"{city.slug}-allocation-{a.pk}.csv", "text/csv; charset=utf-8")
+    rows = [["Rank", "Area code", "Area", "Need score", "Demand", "Allocated", "Unmet", "Organisations", "Reason"],
+            ["#severity+rank", "#adm2+code", "#adm2+name", "#severity+score", "#targeted", "#reached+planned",
+             "#targeted+unmet", "#org", "#meta+reason"]]
+    rows += [[r["rank"], r["area"], r["name"], r["need"], r["demand"], r["allocated"], r["unmet"],
+              "; ".join(f"{g['organisation']}: {g['amount']:.0f}" for g in r["given"]), r["reason"]]
+             for r in a.rows]
+    # Organisation names are typed by their focal points: the one writer guards them against running as formulas.
+    return attachment(write_csv(rows), f"{city.slug}-allocation-{a.pk}.csv", "text/csv; charset=utf-8")
