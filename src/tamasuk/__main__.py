@@ -1,5 +1,6 @@
 """The `tamasuk` command for operators: `tamasuk serve`, `tamasuk demo`, `tamasuk import-areas`,
-`tamasuk audit verify`, `tamasuk forget-person`, `tamasuk createadmin`, and any Django management command (`tamasuk migrate`)."""
+`tamasuk audit verify`, `tamasuk forget-person`, `tamasuk createadmin`,
+`tamasuk backup`, `tamasuk restore`, and any Django management command (`tamasuk migrate`)."""
 
 import os
 import sys
@@ -11,6 +12,8 @@ COMMANDS = {
     "audit": "`audit verify [--city SLUG]`: recompute the audit hash chains",
     "forget-person": "erase a person's contact details from a city and its audit payloads (--dry-run)",
     "createadmin": "create a city administrator (and the city)",
+    "backup": "write one archive with the database and the stored files (--output FILE)",
+    "restore": "restore an archive from `backup`, checked first, its audit chains verified after",
 }
 
 
