@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
+from tamasuk.audit import checkpoints
 from tamasuk.audit.models import ERASE_ACTION, GENESIS_HASH, AuditEvent, AuditHead, canonical_json, chain_of
 from tamasuk.audit.queries import verify_chain
 from tamasuk.cities.permissions import Action, require
@@ -258,6 +259,9 @@ def write(user, plan: Plan, out) -> None:
         "evidence_problems": problems,
     }
     pack.add("audit/head.json", _json(summary))
+    # Kept by the auditor: `tamasuk audit verify --checkpoint audit/checkpoint.json` on the installation later
+    # shows whether the chain was cut or rewritten since.
+    pack.add("audit/checkpoint.json", checkpoints.dumps(checkpoints.make([status])).encode("utf-8"))
     pack.add("README.md", render_to_string("plans/evidence_pack_readme.md", {
         **summary, "plan_title": " ".join(plan.title.split()), "versions": [v.number for v in versions],
         "updates": updates, "files": files, "reviews": len(reviews), "genesis": GENESIS_HASH,

@@ -1,7 +1,9 @@
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tamasuk.audit import checkpoints
 from tamasuk.audit.models import INSTALLATION_CHAIN
 from tamasuk.audit.queries import verify_all, verify_chain
 from tamasuk.cities.models import City
@@ -9,13 +11,34 @@ from tamasuk.cities.models import City
 
 class Command(BaseCommand):
     help = ("Audit log tools. `audit verify` recomputes every chain (one per city, one for the installation) and "
-            "names the first broken link; `--city SLUG` verifies that city's chain only.")
+            "names the first broken link; `--city SLUG` verifies that city's chain only; `--checkpoint FILE` also "
+            "checks that no chain was cut or rewritten since that checkpoint. `audit checkpoint` writes a signed "
+            "checkpoint (each chain's length and head) for auditors to keep.")
 
     def add_arguments(self, parser):
-        parser.add_argument("subcommand", choices=["verify"])
+        parser.add_argument("subcommand", choices=["verify", "checkpoint"])
         parser.add_argument("--city", help="verify only this city's chain (its slug)")
+        parser.add_argument("--checkpoint", help="verify: a checkpoint file from `audit checkpoint` or an "
+                                                 "evidence pack (audit/checkpoint.json)")
+        parser.add_argument("--output", help="checkpoint: the file to write (default: print it)")
 
-    def handle(self, *args, subcommand, city=None, **options):
+    def handle(self, *args, subcommand, city=None, checkpoint=None, output=None, **options):
+        if subcommand == "checkpoint":
+            text = checkpoints.dumps(checkpoints.make())
+            if output:
+                Path(output).write_text(text)
+                self.stdout.write(self.style.SUCCESS(f"Checkpoint written to {output}; keep it outside this "
+                                                     "installation."))
+            else:
+                self.stdout.write(text)
+            return
+        saved = None
+        if checkpoint:
+            try:
+                saved = checkpoints.read(Path(checkpoint).read_text())
+            except (OSError, checkpoints.CheckpointError) as exc:
+                raise CommandError(str(exc)) from exc
+
         def progress(n):
             if n % 10000 == 0:
                 self.stdout.write(f"  checked {n} events…")
@@ -41,6 +64,15 @@ class Command(BaseCommand):
                 self.stderr.write(self.style.ERROR(
                     f"{name}: chain BROKEN at event #{status.broken_seq}: {status.problem} "
                     f"({status.length} events verified before it)"))
+        if saved is not None:
+            for finding in checkpoints.check(saved, results if not city else None):
+                name = ("installation" if finding.chain == INSTALLATION_CHAIN
+                        else names.get(finding.chain, f"city #{finding.chain} (deleted)"))
+                if finding.ok:
+                    self.stdout.write(self.style.SUCCESS(f"{name}: against the checkpoint: {finding.message}"))
+                else:
+                    broken = True
+                    self.stderr.write(self.style.ERROR(f"{name}: against the checkpoint: {finding.message}"))
         if broken:
             sys.exit(1)
         total = sum(s.length for s in results)
