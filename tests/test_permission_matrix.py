@@ -50,6 +50,9 @@ MATRIX = {
     "web:healthz": ("get", {}, everyone(200)),
     "web:login": ("get", {}, everyone(302, anonymous=200)),
     "web:logout": ("post", {}, everyone(302)),
+    "web:password_change": ("get", {}, web({}, default=200)),
+    # A link whose token is not valid shows the page saying so, to anyone.
+    "web:password_reset": ("get", {"uidb64": "MQ", "token": "abc-def"}, everyone(200)),
     "set_language": ("post", {}, everyone(302)),
     "api:tokens": ("get", {}, web({}, default=200)),
     "api:token_revoke": ("post", {"pk": "admin_token"}, web({"admin": 302}, default=404)),

@@ -37,7 +37,8 @@ def memberships(request, city):
             return redirect("cities:memberships", city.slug)
     # A national liaison's role is the operator's to change: it is shown, not offered for editing.
     rows = [(m, ChangeMemberForm(initial={"role": m.role, "ends_on": m.ends_on}, prefix=f"m{m.pk}")
-             if m.role in ROLES_A_CITY_ADMIN_GRANTS else None)
+             if m.role in ROLES_A_CITY_ADMIN_GRANTS else None,
+             not services.reset_link_refusal(actor=request.user, membership=m))
             for m in queries.memberships(request.user, city)]
     return render(request, "cities/memberships.html", {**city_nav(request, city), "form": form, "rows": rows})
 
@@ -47,6 +48,16 @@ def memberships(request, city):
 @city_page(Action.MANAGE_MEMBERSHIPS)
 def membership_change(request, city, pk):
     membership = get_object_or_404(Membership, pk=pk, city=city)
+    if "reset_link" in request.POST:
+        try:
+            path = services.password_reset_link(actor=request.user, membership=membership)
+        except ValidationError as exc:
+            messages.error(request, as_text(exc))
+        else:
+            messages.warning(request, _("A one-time link for %(user)s to set a new password, shown only now; hand it "
+                                        "over in person or by a private message: %(link)s")
+                             % {"user": membership.user.username, "link": request.build_absolute_uri(path)})
+        return redirect("cities:memberships", city.slug)
     if "revoke" in request.POST:
         try:
             services.revoke_membership(actor=request.user, membership=membership)

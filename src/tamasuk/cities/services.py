@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,6 +13,7 @@ from tamasuk.audit.services import record
 from tamasuk.interop.geojson import AreaReadResult, ReadError
 
 from .models import ROLES_A_CITY_ADMIN_GRANTS, Area, City, Membership, Role
+from .permissions import Action, require_actor
 
 CITY_FIELDS = [
     "name", "slug", "country", "languages", "time_zone", "suppression_k", "coverage_threshold", "arabic_digits",
@@ -278,3 +279,57 @@ def update_city_settings(*, actor, city: City, languages: list[str], arabic_digi
            before={k: v for k, v in before.items() if after[k] != v},
            after={k: v for k, v in after.items() if before[k] != v})
     return city
+
+
+# ---- passwords: changed by their owner, or reset through a one-time link an administrator hands over ----
+
+@transaction.atomic
+def change_password(*, actor, user, password: str) -> None:
+    """The user's new password (already validated by the form). Recorded without any trace of the password."""
+    if actor != user:
+        raise PermissionDenied
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record(actor=actor, action="user.password_change", obj=user, after={"user": user.username})
+
+
+def reset_link_refusal(*, actor, membership: Membership) -> str:
+    """Why the city's administrator may not hand this member a reset link, or "" if they may. Only accounts the
+    city alone answers for: an account with a role in another city, or an operator's, is not this city's to
+    take over."""
+    user = membership.user
+    if user == actor:
+        return _("Change your own password from the link at the top of every page.")
+    if user.is_staff or user.is_superuser:
+        return _("%(user)s is an operator's account; only an operator can reset it.") % {"user": user.username}
+    if Membership.objects.filter(user=user).exclude(city=membership.city).exists():
+        return _("%(user)s has a role in another city too; ask an operator to reset the password.") % {
+            "user": user.username}
+    return ""
+
+
+@transaction.atomic
+def password_reset_link(*, actor, membership: Membership) -> str:
+    """A one-time path that lets the member set a new password, for the administrator to hand over (no e-mail
+    server is needed). It works once, until the password changes or PASSWORD_RESET_TIMEOUT passes."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    require_actor(actor, Action.MANAGE_MEMBERSHIPS, membership.city)
+    if problem := reset_link_refusal(actor=actor, membership=membership):
+        raise ValidationError(problem)
+    user = membership.user
+    record(actor=actor, action="user.password_reset_link", obj=user, city=membership.city,
+           after={"user": user.username})
+    return reverse("web:password_reset", args=[urlsafe_base64_encode(force_bytes(user.pk)),
+                                               default_token_generator.make_token(user)])
+
+
+@transaction.atomic
+def reset_password(*, user, password: str) -> None:
+    """The new password set through a reset link (the token was checked by the page)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record(actor=user, action="user.password_reset", obj=user, after={"user": user.username})

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from tamasuk.cities import queries
 from tamasuk.cities.models import Role
@@ -23,6 +24,40 @@ from .nav import city_nav
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's page (the old password, the new one twice, the password rules), writing through the service so the
+    change is audited."""
+
+    template_name = "web/password_change.html"
+
+    def form_valid(self, form):
+        from django.contrib import messages
+        from django.contrib.auth import update_session_auth_hash
+
+        from tamasuk.cities.services import change_password
+
+        change_password(actor=self.request.user, user=self.request.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(self.request, self.request.user)  # this session stays signed in; others end
+        messages.success(self.request, _("Your password was changed."))
+        return redirect("web:home")
+
+
+class PasswordResetView(auth_views.PasswordResetConfirmView):
+    """The one-time link a city administrator handed over: set a new password, then sign in with it."""
+
+    template_name = "web/password_reset.html"
+
+    def form_valid(self, form):
+        from django.contrib import messages
+
+        from tamasuk.cities.services import reset_password
+
+        reset_password(user=self.user, password=form.cleaned_data["new_password1"])
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(self.request, _("Your new password is set. Sign in with it."))
+        return redirect("web:login")
 
 
 def healthz(request):
