@@ -50,7 +50,6 @@ def check_upload(adapter: Adapter, file_name: str, size: int) -> None:
         raise ImportFileError(_("The file is empty."))
 
 
-@transaction.atomic
 def upload(*, actor, city: City, kind: str, file_name: str, data: bytes, options: dict | None = None) -> ImportJob:
     """Keep the file and what it holds. Unless the kind asks for choices first, the dry run is queued at once."""
     adapter = adapters.get(kind)
@@ -58,7 +57,14 @@ def upload(*, actor, city: City, kind: str, file_name: str, data: bytes, options
     check_upload(adapter, file_name, len(data))
     job = ImportJob(city=city, kind=kind, created_by=actor, file_name=file_name[:255], size=len(data),
                     sha256=hashlib.sha256(data).hexdigest(), options=options or {})
+    # Read before the transaction: on SQLite a transaction holds the one write lock, and while a hostile file was
+    # read inside it every sign-in and save of the installation waited ("database is locked").
     job.detected = adapter.detect(job, data)
+    return _keep(job, adapter, data, actor)
+
+
+@transaction.atomic
+def _keep(job: ImportJob, adapter: Adapter, data: bytes, actor) -> ImportJob:
     # The file is saved before the row; if the transaction rolls back, the orphan is removed below.
     job.file.save(job.file_name, ContentFile(data), save=False)
     try:
