@@ -70,3 +70,14 @@ def test_a_damaged_workbook_is_explained_without_a_python_error(db, city, users)
     message = str(refused.value)
     assert "cannot read it as an Excel workbook" in message and "save it again" in message
     assert "BadZipFile" not in message and "Error" not in message
+
+
+def test_a_quote_left_open_is_an_error_at_its_row_not_rows_merged(db, city, users):
+    data = b'date,category,area,channel,text\n2025-01-02,tension,KE00100101,sms,"fine\n2025-01-03,tension,KE00100101,sms,never closed\n'
+    message = _refusal(users["coordinator"], city, "reports", "reports.csv", data)
+    assert "row 2 opens a quote" in message and "never closed" in message
+
+
+def test_two_columns_of_the_same_name_are_refused_not_one_silently_kept(db, city, users):
+    data = b"date,category,area,channel,text,date\n2025-01-02,tension,KE00100101,sms,x,2024-12-31\n"
+    assert "names date more than once" in _refusal(users["coordinator"], city, "reports", "reports.csv", data)

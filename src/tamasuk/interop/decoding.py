@@ -266,7 +266,8 @@ def _read_csv(data: bytes, filename: str, delimiter: str | None, encoding: str |
         text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
         if skip_first:
             text.readline()
-        reader = csv.reader(text, delimiter=delimiter)
+        # strict: a quote left open is an error at its row, not the rest of the file merged into one cell.
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
         row = 1 + skip_first
         while True:
             try:
@@ -279,6 +280,9 @@ def _read_csv(data: bytes, filename: str, delimiter: str | None, encoding: str |
                         f"{filename}: row {row} has a cell longer than {csv.field_size_limit():,} characters; "
                         "no cell can be that long (a quote left open makes the rest of the file one cell)"
                     ) from exc
+                if "unexpected end of data" in str(exc):
+                    raise TabularError(f"{filename}: row {row} opens a quote (\") that is never closed; close it, "
+                                       "or remove it") from exc
                 raise TabularError(f"{filename}: row {row} cannot be read as CSV ({exc})") from exc
             _refuse_width(cells, row, filename)
             yield _without_nul(cells, row, filename) if "\x00" in "".join(cells) else cells  # type: ignore[misc]

@@ -32,6 +32,11 @@ def read_reports(data: bytes, file_name: str) -> list[services.ReportInput]:
     except (decoding.TabularError, ValueError) as exc:
         raise ImportFileError(str(exc)) from exc
     names = [h.casefold() for h in header]
+    twice = sorted({h for h in names if h in COLUMNS and names.count(h) > 1})
+    if twice:
+        # Which of two "date" columns is meant cannot be guessed; taking the last one silently was wrong.
+        raise ImportFileError(_("The first row names %(cols)s more than once; keep one column of each.")
+                              % {"cols": ", ".join(twice)})
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise ImportFileError(_("Missing columns: %(cols)s. The first row must name the columns %(all)s.") % {
