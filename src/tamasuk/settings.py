@@ -66,8 +66,25 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+# Opt-in: a domain on the browsers' preload list stays https-only, subdomains included, for months after it asks
+# to leave. The deploy check's reminder about it (security.W021) is silenced below.
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind a reverse proxy that terminates TLS (README, "Production: behind a reverse proxy"): `tamasuk serve`
+# (waitress) takes X-Forwarded-For and X-Forwarded-Proto from this one peer address only ("*": any peer, for a
+# port only the proxy can reach) and drops them from every other peer. From the trusted proxy it sets REMOTE_ADDR
+# to the client's address (the X-Forwarded-For entry TRUSTED_PROXY_COUNT from the right, the one the outermost of
+# that many proxies in a row appended: what a client wrote before it is ignored) and wsgi.url_scheme, which Django
+# reads. Unset, every client shares the proxy's address (one lockout for all) and every page redirects to https.
+TRUSTED_PROXY = env_str("TAMASUK_TRUSTED_PROXY", "").strip() or None
+TRUSTED_PROXY_COUNT = env_int("TAMASUK_TRUSTED_PROXY_COUNT", 1)
+TRUSTED_PROXY_HEADERS = env_list("TAMASUK_TRUSTED_PROXY_HEADERS", "x-forwarded-for,x-forwarded-proto")
+# The scheme comes from waitress (wsgi.url_scheme), which checked the peer; Django reading X-Forwarded-Proto
+# itself would believe it from anyone under a server that does not drop it (runserver, another WSGI server).
+SECURE_PROXY_SSL_HEADER = None
+# The old switch: it trusted the header in Django while waitress dropped it (every page redirected to https
+# again). `tamasuk serve` refuses it without TAMASUK_TRUSTED_PROXY rather than loop.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload is opt-in (SECURE_HSTS_PRELOAD above)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -184,7 +201,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
+# The client's address is REMOTE_ADDR, which waitress replaces by the forwarded one only for the trusted proxy
+# (TAMASUK_TRUSTED_PROXY); never a header read here, which any client could set. Pinned, so that installing
+# django-ipware (which axes would otherwise use) changes nothing.
+AXES_CLIENT_IP_CALLABLE = "tamasuk.settings.client_address"
+
+
+def client_address(request) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [

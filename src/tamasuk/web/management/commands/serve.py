@@ -5,7 +5,7 @@ import threading
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 def _die_with_parent():  # pragma: no cover - runs in the child between fork and exec
@@ -60,6 +60,15 @@ class Worker:
             self.proc.wait()
 
 
+def proxy_options() -> dict:
+    """waitress's reverse-proxy options from the settings (settings.TRUSTED_PROXY says why). X-Forwarded-* headers
+    from any other peer are dropped, also when no proxy is trusted: Django never sees one it should not believe."""
+    if not settings.TRUSTED_PROXY:
+        return {"clear_untrusted_proxy_headers": True}
+    return {"trusted_proxy": settings.TRUSTED_PROXY, "trusted_proxy_count": settings.TRUSTED_PROXY_COUNT,
+            "trusted_proxy_headers": set(settings.TRUSTED_PROXY_HEADERS), "clear_untrusted_proxy_headers": True}
+
+
 class Command(BaseCommand):
     help = ("Serve Tamasuk with waitress (a production WSGI server) and the background-task worker. "
             "--init prepares a fresh installation first.")
@@ -74,6 +83,10 @@ class Command(BaseCommand):
                             help="do not start the task worker (run `tamasuk db_worker` elsewhere)")
 
     def handle(self, *args, host, port, threads, init, no_worker, **options):
+        if settings.BEHIND_PROXY and not settings.TRUSTED_PROXY:
+            raise CommandError("BEHIND_PROXY is replaced by TAMASUK_TRUSTED_PROXY=<the proxy's address, as this "
+                               "server sees it> (README, \"Production: behind a reverse proxy\"); without it "
+                               "every page would redirect to https again.")
         if init:
             self.stdout.write("Preparing the database…")
             call_command("migrate", interactive=False, verbosity=0)
@@ -108,7 +121,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Tamasuk is running at {scheme}://{host}:{port}/  (Ctrl+C stops it)"))
         self.stdout.flush()
         try:
-            serve(application, host=host, port=port, threads=threads, ident="tamasuk", _quiet=True)
+            serve(application, host=host, port=port, threads=threads, ident="tamasuk", _quiet=True,
+                  **proxy_options())
         except KeyboardInterrupt:
             pass
         finally:
