@@ -36,6 +36,8 @@ def _area_snapshot(area: Area) -> dict:
 @transaction.atomic
 def create_city(*, actor, name: str, slug: str, country: str, languages: list[str], time_zone: str = "UTC",
                 suppression_k: int = 5, level_names: dict | None = None, is_demo: bool = False) -> City:
+    if not isinstance(actor, str):  # a command's (createadmin), never a page's
+        raise PermissionDenied
     city = City(name=name, slug=slug, country=country.upper(), languages=languages, time_zone=time_zone,
                 suppression_k=suppression_k, level_names=level_names or {}, is_demo=is_demo)
     city.full_clean()
@@ -68,6 +70,7 @@ def import_areas(*, actor, city: City, result: AreaReadResult, dry_run: bool = F
     A dry run does the whole write inside a transaction and rolls it back, so what it reports is exactly
     what a real import would do.
     """
+    require_actor(actor, Action.EDIT_AREAS, city)
     report = AreaImportReport(errors=list(result.errors), warnings=list(result.warnings), dry_run=dry_run)
     if not result.ok:
         return report
@@ -148,6 +151,7 @@ def _relevel(area: Area) -> None:
 
 @transaction.atomic
 def grant_membership(*, actor, city: City, user, role: str, ends_on: dt.date | None = None) -> Membership:
+    require_actor(actor, Action.MANAGE_MEMBERSHIPS, city)
     if role == Role.AUDITOR and ends_on is None:
         raise ValidationError({"ends_on": _("An auditor's membership needs an end date.")})
     if Membership.objects.filter(city=city, user=user).exists():
@@ -162,6 +166,7 @@ def grant_membership(*, actor, city: City, user, role: str, ends_on: dt.date | N
 
 @transaction.atomic
 def change_membership(*, actor, membership: Membership, role: str, ends_on: dt.date | None) -> Membership:
+    require_actor(actor, Action.MANAGE_MEMBERSHIPS, membership.city)
     if role not in ROLES_A_CITY_ADMIN_GRANTS or membership.role not in ROLES_A_CITY_ADMIN_GRANTS:
         raise ValidationError({"role": _("Only an operator can appoint a national liaison.")})
     if role == Role.AUDITOR and ends_on is None:
@@ -178,6 +183,7 @@ def change_membership(*, actor, membership: Membership, role: str, ends_on: dt.d
 
 @transaction.atomic
 def revoke_membership(*, actor, membership: Membership) -> None:
+    require_actor(actor, Action.MANAGE_MEMBERSHIPS, membership.city)
     _refuse_last_admin(membership, new_role=None)
     before = {"user": membership.user.username, "role": membership.role, "ends_on": membership.ends_on}
     record(actor=actor, action="membership.revoke", obj=membership, city=membership.city, before=before)
@@ -197,6 +203,10 @@ def _refuse_last_admin(membership: Membership, *, new_role: str | None) -> None:
 def create_user(*, actor, username: str, email: str = "", password: str | None = None,
                 city: City | None = None):
     """A new account. Without a password, a random one is returned to hand over once."""
+    if city is not None:
+        require_actor(actor, Action.MANAGE_MEMBERSHIPS, city)
+    elif not isinstance(actor, str):  # an account outside any city: an operator's command
+        raise PermissionDenied
     import secrets
 
     from django.contrib.auth import get_user_model
@@ -219,6 +229,7 @@ def create_user(*, actor, username: str, email: str = "", password: str | None =
 @transaction.atomic
 def add_member(*, actor, city: City, username: str, email: str, role: str, ends_on: dt.date | None):
     """A city administrator gives someone a role in the city, creating their account if needed."""
+    require_actor(actor, Action.MANAGE_MEMBERSHIPS, city)
     if role not in ROLES_A_CITY_ADMIN_GRANTS:
         raise ValidationError({"role": _("Only an operator can appoint a national liaison.")})
     from django.contrib.auth import get_user_model
@@ -234,6 +245,7 @@ def add_member(*, actor, city: City, username: str, email: str, role: str, ends_
 @transaction.atomic
 def set_population(*, actor, area: Area, total: int | None, detail: dict | None = None) -> Area:
     """Population of an area, optionally by sex and age band; the parts must add up to the total."""
+    require_actor(actor, Action.EDIT_AREAS, area.city)
     detail = detail or {}
     if total is not None and detail:
         parts = sum(int(n) for bands in detail.values() for n in bands.values())
@@ -256,6 +268,7 @@ SETTINGS_FIELDS = ["languages", "arabic_digits", "coverage_threshold", "suppress
 def update_city_settings(*, actor, city: City, languages: list[str], arabic_digits: str, coverage_threshold: int,
                          small_count_threshold: int) -> City:
     """The city's languages, digits in Arabic, minimum data coverage for priorities and small-count threshold."""
+    require_actor(actor, Action.EDIT_CITY_SETTINGS, city)
     from django.conf import settings
 
     known = {code for code, _name in settings.LANGUAGES}
