@@ -16,9 +16,9 @@ What "not allowed" means, everywhere (issue 11):
 * Services check the actor's right themselves with :func:`require_actor` (defence in depth: the API, the commands
   and the task worker call them too; a system actor, the name of a command or the demo, passes), besides the
   state rules that are theirs (editable, in force, not stale). The imports', mapping's (but its two imports, which
-  the pipeline checks), the directory's, the meetings' and the allocations' services do; the plans and cities
-  services still leave it to their callers (views and API handlers that require() first): bringing them in is
-  the rest of issue 11's item 6.
+  the pipeline checks), the directory's, the meetings', the allocations' and the cities' services do (a city is
+  created by an operator's command only); the plans services still leave it to their callers (views and API
+  handlers that require() first): bringing them in is the rest of issue 11's item 6.
 * Pages ask once: the decorator (web.decorators.city_page) for the page's action, :func:`actions_in` for the
   navigation's links, and one query for a page's data (mapping.queries.priorities_page), not one per read.
 """
