@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tamasuk.audit.models import AuditEvent
+from tamasuk.network.directory.services import organisation_token
 from tamasuk.network.models import Organisation, Service
 
 SECRET = "Synthetic confidential address 7"
@@ -66,7 +67,7 @@ def test_a_focal_point_edits_its_own_organisation_and_nothing_else(city, users, 
     other = Organisation.objects.filter(city=city).exclude(pk=own.pk).first()
     c = client_for("member")
     data = {"name": own.name, "type": own.type, "sectors": own.sectors, "description": "We run football leagues.",
-            "visibility": own.visibility, "is_member": "on"}
+            "visibility": own.visibility, "is_member": "on", "opened": organisation_token(own)}
     before = AuditEvent.objects.count()
     assert c.post(reverse("network:edit_organisation", args=[city.slug, own.pk]), data).status_code == 302
     own.refresh_from_db()

@@ -171,7 +171,7 @@ def test_only_a_coordinator_marks_a_confidential_service_shareable_and_it_is_aud
     data = {"name": shelter.name, "sector": shelter.sector, "areas": [_ward_of(shelter).code],
             "capacity": shelter.capacity or "", "confidential": "on", "share_where_and_who": "on",
             "address": shelter.address, "contact": shelter.contact, "latitude": shelter.latitude,
-            "longitude": shelter.longitude}
+            "longitude": shelter.longitude, "opened": network_services.service_token(shelter)}
     before = AuditEvent.objects.order_by("-pk").first().pk
     assert client_for("coordinator").post(url, data).status_code == 302
     shelter.refresh_from_db()

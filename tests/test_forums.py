@@ -384,7 +384,7 @@ def test_a_recorded_meeting_is_corrected_and_each_change_audited_with_before_and
         "items-1-id": str(on_time.pk), "items-1-text": on_time.text, "items-1-owner": str(member_org.pk),
         "items-1-due": on_time.due.isoformat(),
         "items-2-text": "A new item at correction", "items-2-owner": str(other_org.pk),
-        "items-2-due": TODAY.isoformat(),
+        "items-2-due": TODAY.isoformat(), "opened": forum_services.meeting_token(meeting),
     }
     response = c.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -405,9 +405,9 @@ def test_a_recorded_meeting_is_corrected_and_each_change_audited_with_before_and
     assert json.loads(events["decision.update"].after)["text"] == "Start in ward 4"
     assert json.loads(events["action_item.update"].before)["owner"] == other_org.name
     assert json.loads(events["action_item.delete"].before)["text"] == "Youth item, late"
-    # Nothing changed → nothing written.
+    # Nothing changed → nothing written (the page opened again, on what is saved now).
     last = AuditEvent.objects.order_by("-pk").first().pk
-    assert c.post(url, {**data, "items-TOTAL_FORMS": "2", "items-INITIAL_FORMS": "1",
+    assert c.post(url, {**data, "opened": forum_services.meeting_token(meeting), "items-TOTAL_FORMS": "2", "items-INITIAL_FORMS": "1",
                         **{k.replace("items-1-", "items-0-"): v for k, v in data.items() if k.startswith("items-1-")},
                         "items-0-remove": ""}).status_code == 302
     assert [e.action for e in _events_since(last)] == []

@@ -287,7 +287,7 @@ def test_coordinator_adds_and_edits_an_indicator(city, client_for, events):
     ind = Indicator.objects.get(city=city, code="overcrowding")
     c.post(reverse("mapping:edit_indicator", args=["mombasa", "overcrowding"]), {
         "name": "Overcrowded dwellings", "unit": "% of dwellings", "direction": "worse", "theme": theme.pk,
-        "source": "Census 2019"})
+        "source": "Census 2019", "opened": services.indicator_token(ind)})
     ind.refresh_from_db()
     assert ind.unit == "% of dwellings" and events() == 2
     dup = c.post(reverse("mapping:indicators", args=["mombasa"]), {

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tamasuk.web.conflicts import OpenedField
 from tamasuk.web.widgets import CheckableList
 
 from .models import ReportCategory, ReportChannel, Sensitivity, ThemeGroup
@@ -112,6 +113,8 @@ class HotspotForm(forms.Form):
 
 
 class IndicatorForm(forms.ModelForm):
+    opened = OpenedField()  # what an edit page was opened on: a save over someone's since is refused
+
     class Meta:
         from .models import Indicator
 
@@ -135,6 +138,7 @@ class IndicatorForm(forms.ModelForm):
 
 
 class ThemeForm(forms.Form):
+    opened = OpenedField()  # what the form was opened on: a save over someone's since is refused
     name = forms.CharField(label=_("Theme name"), max_length=200)
     sensitivity = forms.ChoiceField(label=_("Who may see its numbers"), choices=Sensitivity.choices)
 

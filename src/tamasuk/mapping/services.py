@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from tamasuk.analysis.geometry import PointLocator
+from tamasuk.audit.conflicts import check_opened, fingerprint
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City, Visibility
 from tamasuk.cities.permissions import Action, can, require_actor
@@ -420,9 +421,32 @@ def save_profile(*, actor, city: City, name: str, period: str, spec: dict, resul
     return profile
 
 
+def _indicator_state(ind: Indicator) -> dict:
+    """What the indicator's edit page edits, as saved (theme and denominator by id, as the form names them)."""
+    return {**{f: getattr(ind, f) for f in INDICATOR_FIELDS}, "theme": ind.theme_id, "denominator": ind.denominator_id}
+
+
+def indicator_token(ind: Indicator) -> str:
+    """What an edit page was opened on (update_indicator's `opened`)."""
+    return fingerprint(_indicator_state(ind))
+
+
+def _theme_state(theme: Theme) -> dict:
+    return {"name": theme.name, "names": theme.names, "sensitivity": theme.sensitivity}
+
+
+def theme_token(theme: Theme) -> str:
+    """What a theme's form was opened on (update_theme's `opened`)."""
+    return fingerprint(_theme_state(theme))
+
+
 @transaction.atomic
-def update_indicator(*, actor, indicator: Indicator, **changes) -> Indicator:
+def update_indicator(*, actor, indicator: Indicator, opened: str | None = None, **changes) -> Indicator:
+    """``opened``: the indicator_token the edit page was opened on; someone's save since is refused with
+    StaleEdit (audit.conflicts). The row is locked first, so two simultaneous saves cannot both pass."""
     require_actor(actor, Action.EDIT_CITY_DATA, indicator.city)
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    check_opened(indicator, _indicator_state(indicator), opened)
     allowed = {"name", "names", "unit", "direction", "theme", "source", "hxl_tag", "description", "denominator"}
     unknown = set(changes) - allowed
     if unknown:
@@ -441,9 +465,12 @@ def update_indicator(*, actor, indicator: Indicator, **changes) -> Indicator:
 
 @transaction.atomic
 def update_theme(*, actor, theme: Theme, name: str, names: dict | None = None,
-                 sensitivity: str | None = None) -> Theme:
-    """Rename a theme, or decide whether its numbers may leave the city team."""
+                 sensitivity: str | None = None, opened: str | None = None) -> Theme:
+    """Rename a theme, or decide whether its numbers may leave the city team. ``opened``: the theme_token the
+    form was opened on; someone's save since is refused with StaleEdit (the row locked first, as above)."""
     require_actor(actor, Action.EDIT_CITY_DATA, theme.city)
+    theme = Theme.objects.select_for_update().get(pk=theme.pk)
+    check_opened(theme, _theme_state(theme), opened)
     before = {"name": theme.name, "names": theme.names, "sensitivity": theme.sensitivity}
     theme.name = name.strip()
     if names is not None:

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tamasuk.audit.queries import last_change
+from tamasuk.audit.conflicts import StaleEdit
 from tamasuk.audit.services import record
 from tamasuk.cities.models import City, Visibility
 from tamasuk.cities.personal_data import check_text_to_share
@@ -75,20 +75,6 @@ MAGIC = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [b"PK\x03\x04"],
     "application/vnd.oasis.opendocument.text": [b"PK\x03\x04"],
 }
-
-
-class StaleEdit(Exception):
-    """Someone else saved the item after the writer opened it. Carries what they saved, so nothing is lost."""
-
-    def __init__(self, item, current: dict, by: str = "", at=None):
-        super().__init__(f"{item} was changed by {by or 'someone else'}")
-        self.item, self.current, self.by, self.at = item, current, by, at
-
-    @classmethod
-    def since_opened(cls, item, current: dict, *, action: str = "") -> StaleEdit:
-        """The conflict as the audit log tells it: who saved the item last, and when."""
-        last = last_change(item, action=action)
-        return cls(item, current, by=last.actor_label if last else "", at=last.created_at if last else None)
 
 
 class NotEditable(ValidationError):

@@ -21,6 +21,7 @@ from tamasuk.cities.permissions import Action, can, require
 from tamasuk.cities.personal_data import PersonalDataFound
 from tamasuk.mapping.models import Indicator
 from tamasuk.network.directory import queries as network_queries
+from tamasuk.web.conflicts import show_conflict
 from tamasuk.web.decorators import city_page
 from tamasuk.web.errors import as_text, put_on_form
 from tamasuk.web.nav import city_nav
@@ -212,46 +213,16 @@ def _service_data(kind, form) -> dict:
     return {k: v for k, v in form.cleaned_data.items() if k != "version"}
 
 
-def _show(field, value) -> str:
-    """A saved value as the form would show it: a name, not a database id."""
-    if value in (None, "", []):
-        return "—"
-    queryset = getattr(field, "queryset", None)
-    if queryset is not None:
-        ids = value if isinstance(value, list) else [value]
-        return ", ".join(str(o) for o in queryset.model.objects.filter(pk__in=ids)) or "—"
-    choices = dict(getattr(field, "choices", []) or [])
-    if isinstance(value, list):
-        return ", ".join(str(choices.get(v, v)) for v in value)
-    return str(choices.get(value, value))
-
-
 def _conflict(form, stale: services.StaleEdit) -> dict:
-    """What the other person saved, field by field, beside what this user typed. The form keeps the user's
-    values and now carries the new version, so saving again is a conscious choice."""
-    rows = []
+    """What the other person saved beside what this user typed (web.conflicts); the form now carries the new
+    version. A plan indicator's targets and attachment are named as its form names them."""
     current = dict(stale.current)
     for year, value in (current.pop("targets", None) or {}).items():
         current[f"target_{year}"] = value
     if "objective" in current and "activity" in current and "attached_to" in form.fields:
         current["attached_to"] = (f"activity:{current['activity']}" if current["activity"] else
                                   f"objective:{current['objective']}" if current["objective"] else "")
-    for name, field in form.fields.items():
-        if name == "version" or name not in current:
-            continue
-        theirs = _show(field, current[name])
-        mine_raw = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
-        if hasattr(mine_raw, "pk"):
-            mine_raw = mine_raw.pk
-        elif isinstance(mine_raw, list | tuple) or hasattr(mine_raw, "model"):
-            mine_raw = [getattr(v, "pk", v) for v in mine_raw]
-        mine = _show(field, mine_raw)
-        if str(theirs) != str(mine):
-            rows.append({"label": field.label, "theirs": theirs, "mine": mine})
-    data = form.data.copy()
-    data["version"] = str(stale.item.version)
-    form.data = data
-    return {"by": stale.by, "at": stale.at, "rows": rows}
+    return show_conflict(form, stale, token=stale.item.version, current=current, field="version")
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from tamasuk.web.conflicts import OpenedField
 from tamasuk.web.widgets import CheckableList
 
 from ..models import NOTE_VISIBILITIES, ActionStatus
@@ -27,6 +28,7 @@ class ForumForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
+    opened = OpenedField()  # what a correction page was opened on: a correction over someone's since is refused
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     attendees = forms.ModelMultipleChoiceField(label=_("Organisations present"), queryset=None, required=False,
                                                widget=CheckableList)

@@ -16,9 +16,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tamasuk.audit.conflicts import StaleEdit
 from tamasuk.cities.models import Area
 from tamasuk.cities.permissions import Action, can
 from tamasuk.cities.personal_data import PersonalDataFound
+from tamasuk.web.conflicts import OPENED, require_opened, show_conflict
 from tamasuk.web.decorators import city_page
 from tamasuk.web.downloads import attachment
 from tamasuk.web.nav import city_nav
@@ -63,12 +65,15 @@ def _meeting_forms(request, city, f, data, meeting=None):
     if meeting is not None:
         initial = {"date": meeting.date, "attendees": list(meeting.attendees.all()),
                    "people_present": meeting.people_present, "staff_present": meeting.staff_present,
-                   "agenda": meeting.agenda, "information": meeting.information, "visibility": meeting.visibility}
+                   "agenda": meeting.agenda, "information": meeting.information, "visibility": meeting.visibility,
+                   OPENED: services.meeting_token(meeting)}
         decision_rows = [{"id": d.pk, "text": d.text, "profile": d.profile, "analysis_ref": d.analysis_ref}
                          for d in meeting.decisions.select_related("profile")]
         item_rows = [{"id": i.pk, "text": i.text, "owner": str(i.owner_id), "due": i.due, "areas": list(i.areas.all())}
                      for i in meeting.action_items.prefetch_related("areas")]
     form = MeetingForm(data, initial=initial, organisations=attendee_qs.order_by("name"))
+    if meeting is not None:
+        require_opened(form)
     kwargs = _row_kwargs(request, city, f)
     editing = meeting is not None
     decisions = DecisionFormSet(data, prefix="decisions", initial=decision_rows,
@@ -112,17 +117,22 @@ def _meeting_page(request, city, f, *, meeting=None):
         if _one_more_row(data):
             show_errors = False
     form, decisions, items = _meeting_forms(request, city, f, data, meeting=meeting)
+    conflict = None
     if show_errors and form.is_valid() and decisions.is_valid() and items.is_valid():
+        opened = form.cleaned_data.pop(OPENED)
         fields = {**form.cleaned_data, "decisions": _decision_inputs(decisions), "action_items": _item_inputs(items)}
         try:
             if meeting is None:
                 saved = services.record_meeting(actor=request.user, forum=f, **fields)
             else:
                 saved = services.update_meeting(
-                    actor=request.user, meeting=meeting, **fields,
+                    actor=request.user, meeting=meeting, opened=opened, **fields,
                     remove_decisions=[d["id"] for d in decisions.cleaned_data
                                       if d and d.get("remove") and d.get("id")],
                     remove_action_items=[i["id"] for i in items.cleaned_data if i and i.get("remove") and i.get("id")])
+        except StaleEdit as stale:
+            form.cleaned_data[OPENED] = opened
+            conflict = show_conflict(form, stale, token=stale.token)
         except PersonalDataFound as exc:
             form.ask_to_confirm()
             form.add_error(None, exc.messages)
@@ -135,7 +145,7 @@ def _meeting_page(request, city, f, *, meeting=None):
     return render(request, "network/meeting_form.html", {
         **city_nav(request, city), "forum": f, "forum_name": f.display_name(translation.get_language()),
         **({"meeting": meeting} if meeting else {}),
-        "form": form, "decisions": decisions, "items": items, "show_errors": show_errors,
+        "form": form, "decisions": decisions, "items": items, "show_errors": show_errors, "conflict": conflict,
     })
 
 

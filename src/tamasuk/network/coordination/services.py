@@ -4,6 +4,10 @@ Audit events: `forum.create`, `forum.update`; recording a meeting writes one `me
 `decision.create` per decision and one `action_item.create` per action item, in the same transaction;
 correcting it writes `meeting.update`, `decision.create/update/delete` and `action_item.create/update/delete`
 (before and after) for what changed; `action_item.status` when an item is done, dropped or reopened.
+
+Correcting a meeting names what its page was opened on (`opened`, from meeting_token): a correction someone saved
+since, to the meeting, its decisions or its action items, is refused with StaleEdit (audit.conflicts) instead of
+overwritten.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tamasuk.audit.conflicts import check_opened, fingerprint
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City
 from tamasuk.cities.permissions import Action, require_actor
@@ -183,18 +188,45 @@ def _item_snapshot(item: ActionItem) -> dict:
             "areas": sorted(item.areas.values_list("code", flat=True)), "status": item.status}
 
 
+def _meeting_fields(meeting: Meeting) -> dict:
+    """The meeting's own fields as its correction form names them."""
+    return {"date": meeting.date, "attendees": sorted(meeting.attendees.values_list("pk", flat=True)),
+            "people_present": meeting.people_present, "staff_present": meeting.staff_present,
+            "agenda": meeting.agenda, "information": meeting.information, "visibility": meeting.visibility}
+
+
+def _meeting_state(meeting: Meeting) -> dict:
+    """What a correction replaces: the meeting, its decisions and its action items (an item's status is not
+    corrected here, so an owner marking it done meanwhile is no conflict)."""
+    return {**_meeting_fields(meeting),
+            "decisions": [[d.pk, d.number, d.text, d.profile_id, d.analysis_ref]
+                          for d in meeting.decisions.order_by("pk")],
+            "action_items": [[i.pk, i.text, i.owner_id, i.due, sorted(i.areas.values_list("code", flat=True))]
+                             for i in meeting.action_items.order_by("pk")]}
+
+
+def meeting_token(meeting: Meeting) -> str:
+    """What a correction page was opened on (update_meeting's `opened`)."""
+    return fingerprint(_meeting_state(meeting))
+
+
 @transaction.atomic
 def update_meeting(*, actor, meeting: Meeting, date: dt.date, attendees: list[Organisation] | None = None,
                    people_present: int | None = None, staff_present: str = "", agenda: str = "",
                    information: str = "", visibility: str = "city", decisions: list[DecisionInput] | None = None,
                    action_items: list[ActionItemInput] | None = None, remove_decisions: list[int] | None = None,
-                   remove_action_items: list[int] | None = None, confirmed_not_personal: bool = False) -> Meeting:
+                   remove_action_items: list[int] | None = None, confirmed_not_personal: bool = False,
+                   opened: str | None = None) -> Meeting:
     """Correct a recorded meeting, all or nothing: its details, its decisions and its action items (changed,
     added or removed). Every change is audited with what it was before and what it is now; what did not
-    change writes nothing. A decision keeps the campaign allocation it cites, and an item its status."""
+    change writes nothing. A decision keeps the campaign allocation it cites, and an item its status.
+    ``opened``: the meeting_token the page was opened on; a correction saved since is refused with StaleEdit
+    (the meeting's row is locked first, so two simultaneous corrections queue and the second is told)."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     city = meeting.city
     require_actor(actor, Action.EDIT_CITY_DATA, city)
+    check_opened(meeting, _meeting_state(meeting), opened, current=_meeting_fields(meeting),
+                 among=[*meeting.decisions.all(), *meeting.action_items.all()])
     attendees = list(attendees or [])
     remove_decisions, remove_action_items = set(remove_decisions or []), set(remove_action_items or [])
     decisions = [d for d in (decisions or []) if d.id not in remove_decisions and

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tamasuk.web.conflicts import OpenedField
 from tamasuk.web.widgets import CheckableList
 
 from ..models import LinkKind, Organisation, OrganisationType, Sector, Service
@@ -17,6 +18,7 @@ class DirectoryFilter(forms.Form):
 
 
 class OrganisationForm(forms.ModelForm):
+    opened = OpenedField()  # what an edit page was opened on: a save over someone's since is refused
     sectors = forms.MultipleChoiceField(label=_("Sectors"), choices=Sector.choices, required=False,
                                        widget=forms.CheckboxSelectMultiple)
 
@@ -31,6 +33,7 @@ class OrganisationForm(forms.ModelForm):
 
 
 class ServiceForm(forms.ModelForm):
+    opened = OpenedField()  # what an edit page was opened on: a save over someone's since is refused
     areas = forms.MultipleChoiceField(label=_("Areas covered"), widget=CheckableList)
 
     class Meta:

@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tamasuk.audit.conflicts import StaleEdit
 from tamasuk.cities import publication
 from tamasuk.cities.permissions import Action, can
+from tamasuk.web.conflicts import OPENED, require_opened, show_conflict
 from tamasuk.web.decorators import city_page
 from tamasuk.web.nav import city_nav
 
@@ -68,8 +70,9 @@ def organisation(request, city, pk):
 def new_organisation(request, city):
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != OPENED}
         try:
-            org = services.create_organisation(actor=request.user, city=city, **form.cleaned_data)
+            org = services.create_organisation(actor=request.user, city=city, **data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -88,17 +91,24 @@ def _editable(request, city, pk) -> Organisation:
 @city_page(Action.VIEW_CITY)
 def edit_organisation(request, city, pk):
     org = _editable(request, city, pk)
-    form = OrganisationForm(request.POST or None, instance=org)
+    form = require_opened(OrganisationForm(request.POST or None, instance=org,
+                                           initial={OPENED: services.organisation_token(org)}))
+    conflict = None
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        opened = data.pop(OPENED)
         try:
             services.update_organisation(actor=request.user, organisation=Organisation.objects.get(pk=org.pk),
-                                         **form.cleaned_data)
+                                         opened=opened, **data)
+        except StaleEdit as stale:
+            conflict = show_conflict(form, stale, token=stale.token)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("network:organisation", city.slug, org.pk)
-    return render(request, "network/organisation_form.html", {**city_nav(request, city), "form": form, "org": org})
+    return render(request, "network/organisation_form.html", {**city_nav(request, city), "form": form, "org": org,
+                                                              "conflict": conflict})
 
 
 @login_required
@@ -108,22 +118,29 @@ def edit_service(request, city, pk, service_pk=None):
     service = get_object_or_404(Service, pk=service_pk, organisation=org) if service_pk else None
     areas = queries.leaf_areas(request.user, city)
     form = ServiceForm(request.POST or None, instance=service, areas=areas,
-                       may_share=can(request.user, Action.EDIT_CITY_DATA, city))
+                       may_share=can(request.user, Action.EDIT_CITY_DATA, city),
+                       initial={OPENED: services.service_token(service)} if service else None)
+    if service:
+        require_opened(form)
+    conflict = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        opened = data.pop(OPENED)
         codes = set(data.pop("areas"))
         chosen = [a for a in areas if a.code in codes]
         try:
             services.save_service(actor=request.user, organisation=org,
                                   service=Service.objects.get(pk=service.pk) if service else None,
-                                  areas=chosen, **data)
+                                  areas=chosen, opened=opened if service else None, **data)
+        except StaleEdit as stale:
+            conflict = show_conflict(form, stale, token=stale.token)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Service saved."))
             return redirect("network:organisation", city.slug, org.pk)
     return render(request, "network/service_form.html", {**city_nav(request, city), "form": form, "org": org,
-                                                         "service": service})
+                                                         "service": service, "conflict": conflict})
 
 
 @require_POST

@@ -1,4 +1,9 @@
-"""Every write to the directory: validated, atomic, audited. Permission is checked by the caller's layer."""
+"""Every write to the directory: validated, atomic, audited. Permission is checked by the caller's layer.
+
+An edit page passes `opened` (the record's token when the page was opened: organisation_token, service_token);
+the update locks the row and refuses with StaleEdit when someone saved it since (audit.conflicts), so of two
+people saving the same organisation or service the second is told instead of overwriting the first.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from tamasuk.audit.conflicts import check_opened, fingerprint
 from tamasuk.audit.services import record
 from tamasuk.cities.models import Area, City
 from tamasuk.cities.permissions import Action, can, require_actor
@@ -40,6 +46,27 @@ def _service_snapshot(service: Service) -> dict:
     return data
 
 
+def _org_state(org: Organisation) -> dict:
+    """What the organisation's edit page edits, as saved (contact details included: they are what is compared)."""
+    return {f: getattr(org, f) for f in ORG_FIELDS}
+
+
+def organisation_token(org: Organisation) -> str:
+    """What an edit page was opened on (update_organisation's `opened`)."""
+    return fingerprint(_org_state(org))
+
+
+def _service_state(service: Service) -> dict:
+    data = {f: getattr(service, f) for f in SERVICE_FIELDS}
+    data["areas"] = sorted(service.areas.values_list("code", flat=True))
+    return data
+
+
+def service_token(service: Service) -> str:
+    """What an edit page was opened on (save_service's `opened`)."""
+    return fingerprint(_service_state(service))
+
+
 def _check_sectors(sectors):
     unknown = [s for s in sectors if s not in Sector.values]
     if unknown:
@@ -60,8 +87,13 @@ def create_organisation(*, actor, city: City, name: str, type: str, sectors: lis
 
 
 @transaction.atomic
-def update_organisation(*, actor, organisation: Organisation, **changes) -> Organisation:
+def update_organisation(*, actor, organisation: Organisation, opened: str | None = None,
+                        **changes) -> Organisation:
+    """``opened``: the organisation_token the editor's page was opened on; someone's save since is refused with
+    StaleEdit. The row is locked first, so two simultaneous saves queue and the second sees the first."""
     require_actor(actor, Action.EDIT_ORGANISATION, organisation)
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    check_opened(organisation, _org_state(organisation), opened)
     unknown = set(changes) - set(ORG_FIELDS)
     if unknown:
         raise ValidationError(_("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -91,8 +123,13 @@ def set_focal_points(*, actor, organisation: Organisation, users) -> None:
 
 @transaction.atomic
 def save_service(*, actor, organisation: Organisation, service: Service | None = None, areas: list[Area],
-                 **fields) -> Service:
+                 opened: str | None = None, **fields) -> Service:
+    """A new service, or changes to one. ``opened``: the service_token the editor's page was opened on; someone's
+    save since is refused with StaleEdit (the row is locked first, so two simultaneous saves cannot both pass)."""
     require_actor(actor, Action.EDIT_ORGANISATION, organisation)
+    if service is not None:
+        service = Service.objects.select_for_update().get(pk=service.pk)
+        check_opened(service, _service_state(service), opened)
     if any(a.city_id != organisation.city_id for a in areas):
         raise ValidationError({"areas": _("Every area must belong to the organisation's city.")})
     unknown = set(fields) - set(SERVICE_FIELDS)
