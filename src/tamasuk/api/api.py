@@ -14,6 +14,7 @@ from tamasuk.mapping.api import router as mapping_router
 from tamasuk.network.api import router as network_router
 from tamasuk.plans.api import router as plans_router
 
+from .schemas import ERRORS, INVALID, Error
 from .services import user_for_token
 
 
@@ -39,13 +40,6 @@ api = NinjaAPI(
     docs_decorator=csp_update({"style-src": ["'unsafe-inline'"]}),
     openapi_url="/openapi.json",
 )
-
-
-class Error(Schema):
-    detail: str
-
-
-ERRORS = {401: Error, 403: Error, 404: Error}
 
 
 @api.exception_handler(PermissionDenied)
@@ -129,7 +123,7 @@ def get_city(request, slug: str):
     return _city_out(request, queries.city_for(request.auth, slug))
 
 
-@router.get("/cities/{slug}/areas", response={200: FeatureCollection, **ERRORS, 422: dict},
+@router.get("/cities/{slug}/areas", response={200: FeatureCollection, **ERRORS, **INVALID},
             summary="The city's areas as a GeoJSON FeatureCollection")
 def list_areas(request, slug: str, level: int | None = None):
     city = queries.city_for(request.auth, slug)

@@ -38,8 +38,10 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": str(self.column), "value": str(self.value)[:200],
-                "message": str(self.message)}
+        # The summary is JSON in the database; PostgreSQL's jsonb holds no NUL character, which a refused
+        # cell may (shown as \x00).
+        return {"row": self.row, "column": str(self.column).replace("\x00", "\\x00"),
+                "value": str(self.value)[:200].replace("\x00", "\\x00"), "message": str(self.message)}
 
 
 @dataclass

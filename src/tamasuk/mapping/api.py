@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
+from tamasuk.api.schemas import ERRORS, INVALID, IsoDate, Year
 from tamasuk.cities import publication
 from tamasuk.cities import queries as city_queries
 from tamasuk.cities.permissions import Action, require
@@ -18,14 +20,13 @@ from .priorities import coverage_of
 router = Router(tags=["mapping"])
 
 
-class Error(Schema):
-    detail: str
+# The furthest an observations page may start: beyond any city's data, within the database's integers.
+MAX_OFFSET = 1_000_000_000
 
 
-ERRORS = {401: Error, 403: Error, 404: Error}
+class CityIndicatorOut(Schema):
+    """One of the city's mapping indicators (a plan's own indicators are PlanIndicatorOut)."""
 
-
-class IndicatorOut(Schema):
     code: str
     name: str
     names: dict
@@ -79,7 +80,7 @@ class ProfileOut(Schema):
     results: dict | None = None
 
 
-@router.get("/cities/{slug}/indicators", response={200: list[IndicatorOut], **ERRORS})
+@router.get("/cities/{slug}/indicators", response={200: list[CityIndicatorOut], **ERRORS})
 def list_indicators(request, slug: str):
     city = city_queries.city_for(request.auth, slug)
     require(request.auth, Action.READ_CITY_DATA, city)
@@ -88,10 +89,11 @@ def list_indicators(request, slug: str):
             for i in queries.indicators(request.auth, city)]
 
 
-@router.get("/cities/{slug}/observations", response={200: ObservationPage, **ERRORS, 422: dict},
+@router.get("/cities/{slug}/observations", response={200: ObservationPage, **ERRORS, **INVALID},
             summary="Observations in bulk (paged, up to 10,000 a page)")
 def list_observations(request, slug: str, indicator: str | None = None, period: str | None = None,
-                      area: str | None = None, offset: int = 0, limit: int = 1000):
+                      area: str | None = None, offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0,
+                      limit: int = 1000):
     city = city_queries.city_for(request.auth, slug)
     require(request.auth, Action.READ_CITY_DATA, city)
     limit = max(1, min(limit, 10_000))
@@ -109,11 +111,11 @@ def list_observations(request, slug: str, indicator: str | None = None, period: 
             "results": [dict(zip(keys, r, strict=True)) for r in rows]}
 
 
-@router.get("/cities/{slug}/reports/counts", response={200: ReportCounts, **ERRORS, 422: dict},
+@router.get("/cities/{slug}/reports/counts", response={200: ReportCounts, **ERRORS, **INVALID},
             summary="Community-report counts per area and category for a calendar year; small cells suppressed "
                     "outside the city team")
-def report_counts(request, slug: str, year: int | None = None, since: dt.date | None = None,
-                  until: dt.date | None = None):
+def report_counts(request, slug: str, year: Year | None = None, since: IsoDate | None = None,
+                  until: IsoDate | None = None):
     """Outside the city team, counts are published per calendar year (`year`, default the latest with reports),
     only for categories whose theme the city shares; the city team may also ask for any span (`since`, `until`)."""
     city = city_queries.city_for(request.auth, slug)
@@ -146,7 +148,7 @@ def list_profiles(request, slug: str):
              "coverage": coverage_of(p.results)} for p in queries.profiles(request.auth, city)]
 
 
-@router.get("/cities/{slug}/profiles/{pk}", response={200: ProfileOut, **ERRORS})
+@router.get("/cities/{slug}/profiles/{pk}", response={200: ProfileOut, **ERRORS, **INVALID})
 def get_profile(request, slug: str, pk: int):
     city = city_queries.city_for(request.auth, slug)
     p = queries.profile(request.auth, city, pk)

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from ninja import Field, Router, Schema
 
+from tamasuk.api.schemas import ERRORS
 from tamasuk.cities import queries as city_queries
 
 from .directory import queries
 
 router = Router(tags=["directory"])
-
-
-class Error(Schema):
-    detail: str
 
 
 class ServiceOut(Schema):
@@ -45,8 +42,7 @@ class OrganisationOut(Schema):
     services: list[ServiceOut]
 
 
-@router.get("/cities/{slug}/organisations", response={200: list[OrganisationOut], 401: Error, 403: Error,
-                                                       404: Error},
+@router.get("/cities/{slug}/organisations", response={200: list[OrganisationOut], **ERRORS},
             summary="Who does what where: organisations and their services",
             description="Outside the city team people reached are the published values, and a confidential "
                         "service whose wards and organisation the city does not share is not listed (it would be "

@@ -9,16 +9,13 @@ from __future__ import annotations
 from ninja import Router, Schema
 
 from tamasuk.analysis import reporting
+from tamasuk.api.schemas import ERRORS, INVALID
 from tamasuk.cities import queries as city_queries
 
 from . import dashboard, queries
 from .snapshots import plan_snapshot
 
 router = Router(tags=["plans"])
-
-
-class Error(Schema):
-    detail: str
 
 
 class PlanOut(Schema):
@@ -51,7 +48,10 @@ class ProgressOut(Schema):
     text: str
 
 
-class IndicatorOut(Schema):
+class PlanIndicatorOut(Schema):
+    """One of the plan's own indicators with its targets and values (the city's mapping indicators are
+    CityIndicatorOut)."""
+
     code: str
     name: str
     unit: str
@@ -74,7 +74,7 @@ class ActivityStatusOut(Schema):
 
 class PlanDetailOut(PlanOut):
     structure: dict
-    indicators: list[IndicatorOut]
+    indicators: list[PlanIndicatorOut]
     last_completed_quarter: str
     activities: list[ActivityStatusOut]
 
@@ -85,16 +85,13 @@ def _plan(p) -> dict:
             "visibility": p.visibility, "currency": p.currency}
 
 
-ERRORS = {401: Error, 403: Error, 404: Error}
-
-
 @router.get("/cities/{slug}/plans", response={200: list[PlanOut], **ERRORS}, summary="Local Action Plans you may read")
 def list_plans(request, slug: str):
     city = city_queries.city_for(request.auth, slug)
     return [_plan(p) for p in queries.plans(request.auth, city)]
 
 
-@router.get("/cities/{slug}/plans/{pk}", response={200: PlanDetailOut, **ERRORS},
+@router.get("/cities/{slug}/plans/{pk}", response={200: PlanDetailOut, **ERRORS, **INVALID},
             summary="One plan: pillars, objectives, activities, indicators with targets and actual values")
 def get_plan(request, slug: str, pk: int):
     city = city_queries.city_for(request.auth, slug)

@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 from tamasuk.cities.models import Visibility
 from tamasuk.web.widgets import CheckableList
 
-from .models import ActivityStatus, Disaggregation, IndicatorKind, ProgressStatus
+from .models import ActivityStatus, Disaggregation, IndicatorKind, NationalPillar, ProgressStatus
 
 
 def _date():
@@ -94,8 +94,9 @@ class ActivityForm(VersionedForm):
         self.fields["lead"].queryset = organisations
         self.fields["partners"].queryset = organisations
         self.fields["areas"].queryset = areas
-        pillars = plan.framework.pillars.all() if plan.framework_id else self.fields["national_pillars"].queryset
-        self.fields["national_pillars"].queryset = pillars if plan.framework_id else pillars.none()
+        # A plan aligned to no national framework has no national pillars to offer (none, not every framework's).
+        self.fields["national_pillars"].queryset = (plan.framework.pillars.all() if plan.framework_id
+                                                    else NationalPillar.objects.none())
         self.fields["budget"].label = _("Budget (%(currency)s)") % {"currency": plan.currency}
         if running_only:
             for name in list(self.fields):

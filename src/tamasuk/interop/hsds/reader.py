@@ -418,6 +418,54 @@ def _objects(obj: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
     return [(i, x) for i, x in enumerate(v) if isinstance(x, dict)]
 
 
+# Deeper than any HSDS document nests (an API page of organisations with their services' locations is under 10),
+# shallow enough that every recursive step after parsing (schema validation, the readers) stays far from Python's
+# recursion limit.
+MAX_DEPTH = 64
+
+
+def parse_json(text: str) -> tuple[Any, str | None]:
+    """The document, or None and why it cannot be read: not JSON, a number too long for Python (over 4,300
+    digits), or nested deeper than MAX_DEPTH (the parser itself recurses, and fails at about 1,000)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+    except RecursionError:
+        return None, f"the JSON is nested too deeply (more than {MAX_DEPTH} levels of objects and lists)"
+    except ValueError:  # int("9" * 5001): Python's limit on the digits of an integer
+        return None, "a number in the file has too many digits (more than 4,300): it cannot be a value of HSDS"
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return None, f"the JSON is nested too deeply (more than {MAX_DEPTH} levels of objects and lists)"
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return document, None
+
+
+def nul_paths(document: Any) -> list[str]:
+    """The JSON pointer of every key or string holding a NUL character."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                child = f"{path}/{k.replace('~', '~0').replace('/', '~1')}"
+                if "\x00" in k:
+                    found.append(child)
+                stack.append((child, v))
+        elif isinstance(node, list):
+            stack.extend((f"{path}/{i}", v) for i, v in enumerate(node))
+        elif isinstance(node, str) and "\x00" in node:
+            found.append(path)
+    return sorted(found)
+
+
 def read(data: bytes | str, *, kind: str | None = None, schemas: HsdsSchemas | None = None,
          file_name: str = "") -> HsdsReadResult:
     """Read an HSDS 3.0 JSON file (see the module documentation). Never raises for bad content: an
@@ -432,12 +480,14 @@ def read(data: bytes | str, *, kind: str | None = None, schemas: HsdsSchemas | N
             HsdsError("", f"the file is not UTF-8 text (byte {exc.start}): save it as UTF-8 JSON")
         )
         return empty
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        empty.errors.append(
-            HsdsError("", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
-        )
+    document, problem = parse_json(text)
+    if problem is not None:
+        empty.errors.append(HsdsError("", problem))
+        return empty
+    nul = nul_paths(document)
+    if nul:
+        # PostgreSQL stores no text holding NUL: refused here, by path, not when the import writes.
+        empty.errors.extend(HsdsError(path, "the text holds a NUL character (\\u0000); remove it") for path in nul)
         return empty
 
     errors: list[HsdsError] = []

@@ -57,7 +57,6 @@ HSDS 3.0
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +72,7 @@ from tamasuk.cities.permissions import Action, require
 from tamasuk.imports.adapters import ImportFileError
 from tamasuk.interop import threew
 from tamasuk.interop.decoding import TabularError
+from tamasuk.interop.hsds.reader import parse_json
 from tamasuk.interop.hsds.reader import read as read_hsds_document
 from tamasuk.interop.hsds.records import KINDS, SERVICE_STATUSES, HsdsError, HsdsReadResult, LocationRecord
 from tamasuk.interop.hsds.schemas import (
@@ -651,8 +651,8 @@ def read_hsds(data: bytes, file_name: str) -> HsdsDocument:
     schemas, checked = hsds_schemas()
     result = read_hsds_document(data, schemas=schemas, file_name=file_name)
     try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        document = parse_json(data.decode("utf-8-sig"))[0]
+    except UnicodeDecodeError:
         document = None
     return HsdsDocument(file_name, sha256(data), result, document, _id_paths(document), checked)
 
