@@ -9,12 +9,12 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.security import HttpBearer, django_auth
 
 from tamasuk.cities import publication, queries
+from tamasuk.cities.api_schemas import ERRORS, INVALID, Error
 from tamasuk.cities.permissions import role_in, visible_levels
 from tamasuk.mapping.api import router as mapping_router
 from tamasuk.network.api import router as network_router
 from tamasuk.plans.api import router as plans_router
 
-from .schemas import ERRORS, INVALID, Error
 from .services import user_for_token
 
 

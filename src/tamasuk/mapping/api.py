@@ -8,9 +8,9 @@ from typing import Annotated
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from tamasuk.api.schemas import ERRORS, INVALID, IsoDate, Year
 from tamasuk.cities import publication
 from tamasuk.cities import queries as city_queries
+from tamasuk.cities.api_schemas import ERRORS, INVALID, IsoDate, Year
 from tamasuk.cities.permissions import Action, require
 
 from . import queries

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from ninja import Field, Router, Schema
 
-from tamasuk.api.schemas import ERRORS
 from tamasuk.cities import queries as city_queries
+from tamasuk.cities.api_schemas import ERRORS
 
 from .directory import queries
 

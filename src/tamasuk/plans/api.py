@@ -9,8 +9,8 @@ from __future__ import annotations
 from ninja import Router, Schema
 
 from tamasuk.analysis import reporting
-from tamasuk.api.schemas import ERRORS, INVALID
 from tamasuk.cities import queries as city_queries
+from tamasuk.cities.api_schemas import ERRORS, INVALID
 
 from . import dashboard, queries
 from .snapshots import plan_snapshot
