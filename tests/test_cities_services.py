@@ -66,10 +66,15 @@ def test_auditor_needs_an_end_date_and_stops_after_it(users, city, count_events)
     with pytest.raises(ValidationError):
         services.grant_membership(actor=users["admin"], city=city, user=users["outsider"], role=Role.AUDITOR)
     assert count_events() == 0
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    today = timezone.localdate(timezone=ZoneInfo(city.time_zone))  # the city's day, not the server's
     m = services.grant_membership(actor=users["admin"], city=city, user=users["outsider"], role=Role.AUDITOR,
-                                  ends_on=dt.date.today())
+                                  ends_on=today)
     assert can(users["outsider"], Action.VIEW_AUDIT, city)
-    m.ends_on = dt.date.today() - dt.timedelta(days=1)
+    m.ends_on = today - dt.timedelta(days=1)
     m.save()
     fresh = type(users["outsider"]).objects.get(pk=users["outsider"].pk)
     assert not can(fresh, Action.VIEW_AUDIT, city)

@@ -764,6 +764,8 @@ SURFACES: dict[str, Callable | str] = {
     "web:home": f"{NO_COUNTS}: links to cities and national views",
     "web:healthz": f"{NO_COUNTS}: a liveness answer",
     "web:login": f"{NO_COUNTS}: the sign-in form",
+    "web:password_change": f"{NO_COUNTS}: the reader's own password form",
+    "web:password_reset": f"{NO_COUNTS}: the form to set a new password from a one-time link",
     "api:tokens": f"{NO_COUNTS}: the reader's own API tokens",
     "web:city": f"{NO_COUNTS}: the city map coloured by sub-county or population density, area names",
     "api-1:me": f"{NO_COUNTS}: the reader's own account",
