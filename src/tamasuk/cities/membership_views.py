@@ -56,7 +56,9 @@ def membership_change(request, city, pk):
         else:
             messages.warning(request, _("A one-time link for %(user)s to set a new password, shown only now; hand it "
                                         "over in person or by a private message: %(link)s")
-                             % {"user": membership.user.username, "link": request.build_absolute_uri(path)})
+                             # The address isolated left-to-right, so an Arabic page shows it as it must be typed.
+                             % {"user": membership.user.username,
+                                "link": "\u2066" + request.build_absolute_uri(path) + "\u2069"})
         return redirect("cities:memberships", city.slug)
     if "revoke" in request.POST:
         try:
