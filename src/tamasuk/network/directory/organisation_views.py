@@ -107,7 +107,9 @@ def edit_organisation(request, city, pk):
         else:
             messages.success(request, _("Saved."))
             return redirect("network:organisation", city.slug, org.pk)
-    return render(request, "network/organisation_form.html", {**city_nav(request, city), "form": form, "org": org,
+    # The heading names the organisation as saved, not as typed (validating the form wrote into `org`).
+    saved = Organisation.objects.get(pk=org.pk) if request.method == "POST" else org
+    return render(request, "network/organisation_form.html", {**city_nav(request, city), "form": form, "org": saved,
                                                               "conflict": conflict})
 
 
