@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -11,12 +10,11 @@ from .permissions import Action, can, cities_for, require
 
 
 def city_for(user, slug: str) -> City:
-    """The city, if it exists and the user may open its pages (404 hides cities nobody shared)."""
+    """The city, if it exists and the user may open its pages. A city the user may not open answers as one that
+    does not exist (404): the answer must not tell an outsider which cities use the installation."""
     city = City.objects.filter(slug=slug).first()
-    if city is None:
+    if city is None or not can(user, Action.VIEW_CITY, city):
         raise Http404
-    if not can(user, Action.VIEW_CITY, city):
-        raise PermissionDenied
     return city
 
 
