@@ -4,6 +4,8 @@ Views, API handlers, exports and queries all ask here; nothing else checks roles
 
 What "not allowed" means, everywhere (issue 11):
 
+* A city the reader may not open at all (no role in it, or one that ended, and not shared with them) is 404, as a
+  slug nobody uses (``cities.queries.city_for``): the answer never confirms which cities use the installation.
 * Queries (``queries.py``, ``*_queries.py``) first ask whether the reader may use that kind of data in that city
   at all, with :func:`require`: PermissionDenied, which the views and the API turn into 403. A reader without the
   right gets a refusal, never an empty list that reads as "there is nothing".
