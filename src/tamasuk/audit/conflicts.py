@@ -36,8 +36,9 @@ class StaleEdit(Exception):
                    token=token)
 
 
-def fingerprint(state: dict) -> str:
-    """A short fingerprint of a record's saved state (plain values: text, numbers, dates, lists, ids)."""
+def fingerprint(state) -> str:
+    """A short fingerprint of a record's saved state (plain values: text, numbers, dates, lists, ids); every
+    "what was this page opened on" token is one (records, a plan's structure, an indicator's year of actuals)."""
     text = json.dumps(state, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 

@@ -8,7 +8,6 @@ of the transaction bumps it only if it still matches, so of two people saving th
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tamasuk.audit.conflicts import StaleEdit
+from tamasuk.audit.conflicts import StaleEdit, fingerprint
 from tamasuk.audit.services import record
 from tamasuk.cities.models import City, Visibility
 from tamasuk.cities.personal_data import check_text_to_share
@@ -432,7 +431,7 @@ def actuals_token(indicator: PlanIndicator, year: int) -> str:
     """What is recorded for the indicator's year, as a short fingerprint ("" when nothing is)."""
     cells = sorted([a.sex, a.age_band, a.group, format(a.value.normalize(), "f")]
                    for a in Actual.objects.filter(indicator=indicator, year=year))
-    return hashlib.sha256(repr(cells).encode()).hexdigest()[:16] if cells else ""
+    return fingerprint(cells) if cells else ""
 
 
 @transaction.atomic
@@ -681,7 +680,7 @@ def structure_token(plan: Plan) -> str:
     """A fingerprint of the plan's structure as it stands: a page that adopts or closes carries the one it
     showed, so what is frozen is what the person saw."""
     structure = plan_snapshot(plan)["structure"]
-    return hashlib.sha256(json.dumps(structure, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return fingerprint(structure)
 
 
 def _check_structure(plan: Plan, expected_structure: str | None) -> None:
